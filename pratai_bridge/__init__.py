@@ -1,0 +1,1 @@
+"""pratai-bridge: run functions when OpenStack notifications arrive."""

@@ -1,0 +1,85 @@
+"""The plain data passed between the listener, the normalizers and the journal."""
+
+import dataclasses
+from collections.abc import Mapping
+from typing import Any
+
+
+@dataclasses.dataclass(frozen=True)
+class Notification:
+    """One notification as an oslo.messaging listener endpoint receives it.
+
+    ``exchange`` is the exchange it was consumed from (``nova``, ``swift``,
+    ``aodh``...), or None when unknown (a file given to the CLI without
+    ``--exchange``). ``priority`` is lower-case (``info``, ``sample``...).
+    ``metadata`` holds ``message_id`` and ``timestamp`` as the sender set them.
+    """
+
+    exchange: str | None
+    priority: str
+    publisher_id: str | None
+    event_type: str | None
+    payload: Any
+    metadata: Mapping[str, Any]
+    ctxt: Mapping[str, Any] = dataclasses.field(default_factory=dict)
+
+    @property
+    def message_id(self) -> str | None:
+        return self.metadata.get('message_id')
+
+
+@dataclasses.dataclass(frozen=True)
+class Event:
+    """A normalized notification: the same shape whatever the source.
+
+    ``timestamp`` is ISO 8601 in UTC (``2026-11-28T03:02:28.177383Z``).
+    ``payload`` is the original payload, unchanged. ``details`` holds the
+    source-specific fields a normalizer derived from it (Swift's object path
+    and HTTP method, an Aodh alarm's states...), so that subscriptions can
+    match them without knowing each payload's layout.
+    """
+
+    message_id: str
+    source: str
+    event_type: str
+    publisher_id: str | None
+    priority: str
+    timestamp: str
+    project_id: str | None
+    user_id: str | None
+    resource_id: str | None
+    payload: Any
+    details: Mapping[str, Any] = dataclasses.field(default_factory=dict)
+    exchange: str | None = None
+
+    def as_document(self) -> dict[str, Any]:
+        """The dict that pattern filters match and a function receives."""
+        return {
+            'message_id': self.message_id,
+            'source': self.source,
+            'event_type': self.event_type,
+            'publisher_id': self.publisher_id,
+            'priority': self.priority,
+            'timestamp': self.timestamp,
+            'project_id': self.project_id,
+            'user_id': self.user_id,
+            'resource_id': self.resource_id,
+            'details': dict(self.details),
+            'payload': self.payload,
+        }
+
+
+@dataclasses.dataclass(frozen=True)
+class Rejected:
+    """A notification that could not be decoded or normalized.
+
+    It is parked in the journal with the reason and the raw message so an
+    operator can inspect and replay it; ``message_id`` is the sender's when
+    it could be read, else one the bridge made up.
+    """
+
+    message_id: str
+    exchange: str | None
+    event_type: str | None
+    reason: str
+    raw: Any

@@ -1,0 +1,7 @@
+"""Subscriptions: which function runs for which events, loaded from YAML files."""
+
+from pratai_bridge.subscriptions.model import Delivery
+from pratai_bridge.subscriptions.model import Problem
+from pratai_bridge.subscriptions.model import Subscription
+
+__all__ = ['Delivery', 'Problem', 'Subscription']

@@ -1,0 +1,41 @@
+"""Subscription data, as loaded and validated from the files."""
+
+import dataclasses
+
+from pratai_bridge.filters.base import Filter
+
+
+@dataclasses.dataclass(frozen=True)
+class Delivery:
+    """How a subscription's function is run: attempts, timeout (s), parallel runs."""
+
+    max_attempts: int = 3
+    timeout: int = 30
+    concurrency: int = 4
+
+
+@dataclasses.dataclass(frozen=True)
+class Subscription:
+    """One rule: events passing every filter (and ``project``) run ``function``.
+
+    ``origin`` is ``file:line`` of the rule, for messages and the CLI.
+    """
+
+    name: str
+    function: str
+    filters: tuple[Filter, ...] = ()
+    project: str | None = None
+    delivery: Delivery = Delivery()
+    origin: str = ''
+
+
+@dataclasses.dataclass(frozen=True)
+class Problem:
+    """One problem found in a subscription file, printed ``file:line: message``."""
+
+    file: str
+    line: int
+    message: str
+
+    def __str__(self) -> str:
+        return f'{self.file}:{self.line}: {self.message}'
