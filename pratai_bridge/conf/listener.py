@@ -39,11 +39,6 @@ OPTS = [
                  help='Seconds to wait for a batch to fill before handling '
                       'what has arrived: the most latency batching adds to '
                       'a lone notification. Needs a restart.'),
-    cfg.IntOpt('executor_threads',
-               default=4,
-               min=1,
-               help='Threads per listener handling batches. Needs a '
-                    'restart.'),
 ]
 
 

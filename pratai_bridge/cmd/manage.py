@@ -1,0 +1,43 @@
+"""``pratai-bridge-manage``: the admin CLI (cliff; commands in manage/)."""
+
+import sys
+from collections.abc import Sequence
+
+from cliff import app
+from cliff import commandmanager
+
+from pratai_bridge import cmd
+
+
+class ManageApp(app.App):
+    """Adds oslo.config's --config-file/--config-dir to cliff's options."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            description='pratai-bridge administration',
+            version='1.0',
+            command_manager=commandmanager.CommandManager(
+                'pratai_bridge.manage'),
+            deferred_help=True)
+
+    def build_option_parser(self, description, version, argparse_kwargs=None):
+        parser = super().build_option_parser(description, version,
+                                             argparse_kwargs)
+        for name in ('--config-file', '--config-dir'):
+            parser.add_argument(name, action='append', default=[],
+                                metavar='PATH',
+                                help='oslo.config %s (repeatable)' % name)
+        return parser
+
+    def initialize_app(self, argv: Sequence[str]) -> None:
+        args = [f'--config-file={f}' for f in self.options.config_file]
+        args += [f'--config-dir={d}' for d in self.options.config_dir]
+        self.conf = cmd.prepare(args, setup_logging=False)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    return ManageApp().run(list(sys.argv[1:] if argv is None else argv))
+
+
+if __name__ == '__main__':
+    sys.exit(main())

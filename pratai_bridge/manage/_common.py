@@ -1,0 +1,53 @@
+"""Pieces several admin commands share."""
+
+import argparse
+import contextlib
+from collections.abc import Iterator
+
+from oslo_config import cfg
+
+from pratai_bridge.events import decode
+from pratai_bridge.events.base import NormalizationError
+from pratai_bridge.events.model import Event
+from pratai_bridge.events.model import Notification
+from pratai_bridge.events.normalize import Normalizers
+from pratai_bridge.journal import Journal
+
+
+class CommandError(Exception):
+    """A user error: cliff prints it as one line on stderr and exits 1."""
+
+
+def add_exchange_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        '--exchange', metavar='NAME',
+        help='Exchange the notifications came from (nova, swift, aodh...); '
+             'inferred from publisher_id and event_type when omitted.')
+
+
+def read_notification(path: str, exchange: str | None) -> Notification:
+    """Load one notification file; errors become a CommandError."""
+    try:
+        return decode.load_file(path, exchange)
+    except (OSError, decode.DecodeError) as exc:
+        raise CommandError(f'{path}: {exc}') from exc
+
+
+@contextlib.contextmanager
+def journal(conf: cfg.ConfigOpts) -> Iterator[Journal]:
+    """The configured journal, started (schema created) and stopped."""
+    opened = Journal(conf.journal.connection)
+    opened.start()
+    try:
+        yield opened
+    finally:
+        opened.stop()
+
+
+def normalize(normalizers: Normalizers, notification: Notification,
+              path: str) -> Event:
+    """Normalize one file's notification; errors become a CommandError."""
+    try:
+        return normalizers.normalize(notification)
+    except NormalizationError as exc:
+        raise CommandError(f'{path}: {exc}') from exc

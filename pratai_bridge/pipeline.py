@@ -1,0 +1,153 @@
+"""The event side of the bridge: decode, normalize, match, journal.
+
+One call handles one batch of notifications as oslo.messaging delivers it.
+The batch is committed to the journal in one transaction before the call
+returns, and the listener acks the batch only after that: a crash at any
+point redelivers the batch, and the journal's uniqueness on message_id and
+(message_id, subscription) makes the redelivery add nothing twice.
+
+Concurrency: several listener threads call :meth:`Pipeline.handle` at once.
+The pipeline holds no per-call state; the matcher is swapped whole by
+:meth:`Pipeline.set_matcher` (a single reference assignment), so a batch is
+matched against either the old or the new subscriptions, never a mix.
+"""
+
+import dataclasses
+import logging
+import uuid
+from collections.abc import Iterable
+from collections.abc import Mapping
+from collections.abc import Sequence
+from typing import Any
+from typing import Protocol
+
+from pratai_bridge.events import decode
+from pratai_bridge.events.base import NormalizationError
+from pratai_bridge.events.model import Event
+from pratai_bridge.events.model import Notification
+from pratai_bridge.events.model import Rejected
+from pratai_bridge.events.normalize import Normalizers
+from pratai_bridge.matcher import Matcher
+from pratai_bridge.subscriptions.model import Subscription
+
+LOG = logging.getLogger(__name__)
+
+
+class Recorder(Protocol):
+    """What the pipeline needs of the journal."""
+
+    def record(self, events: Sequence[Event],
+               matches: Sequence[tuple[Event, Subscription]],
+               rejected: Sequence[Rejected]) -> int: ...
+
+
+@dataclasses.dataclass(frozen=True)
+class BatchResult:
+    """What became of one batch."""
+
+    received: int = 0
+    #: events journaled (matched, or all when unmatched ones are kept)
+    recorded: int = 0
+    #: notifications no subscription could match, not journaled
+    dropped: int = 0
+    rejected: int = 0
+    #: (event, subscription) pairs found
+    matched: int = 0
+    #: executions the journal did not already have
+    new_executions: int = 0
+    #: the matched pairs, for callers that show them (the CLI)
+    matches: tuple[tuple[Event, Subscription], ...] = ()
+
+
+class Pipeline:
+    """Turn batches of notifications into journaled events and matches."""
+
+    def __init__(self, normalizers: Normalizers, matcher: Matcher,
+                 journal: Recorder, record_unmatched: bool = True) -> None:
+        self._normalizers = normalizers
+        # Replaced whole on reload; read once per batch.
+        self._matcher = matcher
+        self._journal = journal
+        self._record_unmatched = record_unmatched
+
+    @property
+    def matcher(self) -> Matcher:
+        return self._matcher
+
+    def set_matcher(self, matcher: Matcher) -> None:
+        """Use ``matcher`` for every batch from now on."""
+        self._matcher = matcher
+
+    def handle_messages(self, exchange: str, priority: str,
+                        messages: Iterable[Mapping[str, Any]]
+                        ) -> BatchResult:
+        """Handle a batch as a batch listener endpoint receives it."""
+        notifications: list[Notification] = []
+        rejected: list[Rejected] = []
+        for message in messages:
+            try:
+                notifications.append(
+                    decode.from_listener(exchange, priority, message))
+            except decode.DecodeError as exc:
+                rejected.append(_reject(exchange, message, exc))
+        return self.handle(notifications, rejected)
+
+    def handle(self, notifications: Sequence[Notification],
+               rejected: Sequence[Rejected] = ()) -> BatchResult:
+        """Normalize, match and journal ``notifications`` in one commit.
+
+        Raises whatever the journal raises: the caller must then not ack.
+        """
+        matcher = self._matcher
+        undecodable = len(rejected)
+        rejected = list(rejected)
+        events: list[Event] = []
+        matches: list[tuple[Event, Subscription]] = []
+        dropped = 0
+        for notification in notifications:
+            if (not self._record_unmatched and notification.event_type
+                    and not matcher.could_match(notification.event_type)):
+                dropped += 1
+                continue
+            try:
+                event = self._normalizers.normalize(notification)
+            except NormalizationError as exc:
+                rejected.append(_reject(notification.exchange,
+                                        dataclasses.asdict(notification),
+                                        exc))
+                continue
+            found = matcher.match(event)
+            for subscription in found:
+                LOG.debug('Event %s (%s) matches subscription %s',
+                          event.message_id, event.event_type,
+                          subscription.name)
+            if found or self._record_unmatched:
+                events.append(event)
+            else:
+                dropped += 1
+            matches.extend((event, sub) for sub in found)
+        new = self._journal.record(events, matches, rejected)
+        return BatchResult(
+            received=len(notifications) + undecodable, recorded=len(events), dropped=dropped, rejected=len(rejected),
+            matched=len(matches), new_executions=new,
+            matches=tuple(matches))
+
+
+def _reject(exchange: str | None, raw: Any, exc: Exception) -> Rejected:
+    """Park what could not be read, under the sender's id when it has one."""
+    message_id = None
+    event_type = None
+    if isinstance(raw, Mapping):
+        metadata = raw.get('metadata')
+        if isinstance(metadata, Mapping):
+            message_id = metadata.get('message_id')
+        message_id = message_id or raw.get('message_id')
+        event_type = raw.get('event_type')
+    if not isinstance(message_id, str) or not message_id:
+        message_id = 'rejected-%s' % uuid.uuid4()
+    if not isinstance(event_type, str):
+        event_type = None
+    LOG.warning('Parking notification %s (%s) from exchange %s: %s',
+                message_id, event_type, exchange, exc)
+    return Rejected(message_id=message_id, exchange=exchange,
+                    event_type=event_type, reason=str(exc), raw=raw)
