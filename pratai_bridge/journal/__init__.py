@@ -1,1 +1,17 @@
-"""journal"""
+"""The journal: events, executions and rejected notifications, durably.
+
+:class:`Journal` is the only way in; it hands out frozen dataclasses, never
+ORM rows. SQLite suits one bridge; bridges sharing a journal need PostgreSQL.
+The schema is created or upgraded by :meth:`Journal.start`
+(:mod:`pratai_bridge.journal.migrations`).
+"""
+
+from pratai_bridge.journal.api import EXECUTION_STATUSES
+from pratai_bridge.journal.api import Execution
+from pratai_bridge.journal.api import Journal
+from pratai_bridge.journal.api import StoredEvent
+from pratai_bridge.journal.api import StoredRejected
+from pratai_bridge.journal.migrations import SchemaVersionError
+
+__all__ = ['EXECUTION_STATUSES', 'Execution', 'Journal', 'SchemaVersionError',
+           'StoredEvent', 'StoredRejected']

@@ -1,0 +1,354 @@
+"""The Journal: the bridge's durable record of events and executions.
+
+The listener acks a batch of notifications only once :meth:`Journal.record`
+has committed it, so ``record`` is written for redelivery and batches:
+
+* One transaction per call, made of three bulk ``INSERT .. ON CONFLICT DO
+  NOTHING`` statements (events, executions, rejected), never one ORM object
+  per row. A redelivered event, execution or rejection is silently skipped;
+  ``record`` returns how many executions were new, so the caller dispatches
+  only those.
+* Rows are inserted sorted by key: two PostgreSQL transactions inserting
+  overlapping batches then lock rows in the same order and cannot deadlock.
+
+Concurrency: a Journal is shared by threads. PostgreSQL serializes writers
+itself. SQLite allows one writer per database, and a second one waits on its
+busy timeout (or fails), so writers take an in-process lock while readers go
+on reading the last committed state (WAL). An in-memory SQLite database is a
+single connection shared by all threads, so there every call takes the lock.
+Other processes (``pratai-bridge-manage``) wait on the busy timeout.
+
+Only SQLite and PostgreSQL are supported: ``ON CONFLICT`` is dialect SQL.
+"""
+
+import contextlib
+import dataclasses
+import datetime
+import logging
+import os
+import threading
+from collections.abc import Iterator
+from collections.abc import Sequence
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.dialects import sqlite
+from sqlalchemy import pool
+
+from pratai_bridge.events.model import Event
+from pratai_bridge.events.model import Rejected
+from pratai_bridge.journal import migrations
+from pratai_bridge.journal import models
+from pratai_bridge.subscriptions.model import Subscription
+
+LOG = logging.getLogger(__name__)
+
+#: Every status an execution can have; 'pending' is the one record() writes.
+EXECUTION_STATUSES = ('pending', 'running', 'succeeded', 'failed', 'timeout',
+                      'error')
+
+# Seconds a SQLite writer from another process waits for the lock.
+_SQLITE_BUSY_TIMEOUT = 30
+# Each dialect's insert() has its own on_conflict_do_nothing().
+_INSERTS: dict[str, Any] = {'sqlite': sqlite.insert,
+                            'postgresql': postgresql.insert}
+_EVENTS = models.table(models.EventRow)
+_EXECUTIONS = models.table(models.ExecutionRow)
+_REJECTED = models.table(models.RejectedRow)
+
+
+@dataclasses.dataclass(frozen=True)
+class Execution:
+    """One execution row. Times are aware UTC; ``result`` is decoded JSON."""
+
+    id: int
+    message_id: str
+    subscription: str
+    function: str
+    status: str
+    event_type: str
+    source: str
+    created_at: datetime.datetime
+    updated_at: datetime.datetime
+    attempts: int
+    function_version: str | None = None
+    started_at: datetime.datetime | None = None
+    finished_at: datetime.datetime | None = None
+    duration: float | None = None
+    result: Any = None
+    error: str | None = None
+    logs: str | None = None
+
+
+@dataclasses.dataclass(frozen=True)
+class StoredEvent:
+    """An Event as journaled, with when it arrived and its document."""
+
+    message_id: str
+    source: str
+    event_type: str
+    publisher_id: str | None
+    priority: str
+    timestamp: str
+    project_id: str | None
+    user_id: str | None
+    resource_id: str | None
+    payload: Any
+    details: dict[str, Any]
+    exchange: str | None
+    received_at: datetime.datetime
+    document: dict[str, Any]
+
+    def as_event(self) -> Event:
+        """The Event again, e.g. to dispatch a pending execution."""
+        fields = {f.name for f in dataclasses.fields(Event)}
+        return Event(**{name: getattr(self, name) for name in fields})
+
+
+@dataclasses.dataclass(frozen=True)
+class StoredRejected:
+    """A rejected notification; ``raw`` is the decoded JSON kept for it."""
+
+    message_id: str
+    exchange: str | None
+    event_type: str | None
+    reason: str
+    raw: Any
+    received_at: datetime.datetime
+
+
+class Journal:
+    """Events, executions and rejected notifications in one database."""
+
+    def __init__(self, url: str) -> None:
+        """Build the engine for ``url``; nothing connects before start().
+
+        Raises ValueError for a database other than SQLite or PostgreSQL.
+        """
+        self._url = sa.make_url(url)
+        dialect = self._url.get_backend_name()
+        if dialect not in _INSERTS:
+            raise ValueError(
+                f'the journal needs SQLite or PostgreSQL, not {dialect}')
+        self._sqlite = dialect == 'sqlite'
+        self._memory = self._sqlite and self._url.database in (
+            None, '', ':memory:')
+        self._engine = _make_engine(self._url, self._memory)
+        self._insert = _INSERTS[dialect]
+        # SQLite's single writer, taken in-process (see the module doc).
+        self._write_lock: contextlib.AbstractContextManager[Any] = (
+            threading.Lock() if self._sqlite else contextlib.nullcontext())
+        self._read_lock = (self._write_lock if self._memory
+                           else contextlib.nullcontext())
+
+    def start(self) -> None:
+        """Connect; create the schema or upgrade it to the latest version.
+
+        Raises migrations.SchemaVersionError if the database is newer.
+        """
+        if self._sqlite and not self._memory:
+            path = os.path.abspath(str(self._url.database))
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+        with self._write() as conn:
+            before, after = migrations.upgrade(conn)
+        if before != after:
+            LOG.info('Journal %s: schema version %s -> %d',
+                     self._url.render_as_string(hide_password=True),
+                     before, after)
+
+    def stop(self) -> None:
+        """Close every pooled connection."""
+        self._engine.dispose()
+
+    def record(self, events: Sequence[Event],
+               matches: Sequence[tuple[Event, Subscription]],
+               rejected: Sequence[Rejected]) -> int:
+        """Journal one batch in one transaction; returns new executions.
+
+        Each match's event is journaled even when absent from ``events``.
+        """
+        now = datetime.datetime.now(datetime.UTC)
+        event_rows = _event_rows(events, matches, now)
+        execution_rows = _execution_rows(matches, now)
+        rejected_rows = _rejected_rows(rejected, now)
+        new = 0
+        if not (event_rows or rejected_rows):
+            return new
+        with self._write() as conn:
+            if event_rows:
+                conn.execute(self._ignore(_EVENTS), event_rows)
+            if execution_rows:
+                statement = self._ignore(_EXECUTIONS).returning(
+                    _EXECUTIONS.c.id)
+                new = len(conn.execute(statement, execution_rows).all())
+            if rejected_rows:
+                conn.execute(self._ignore(_REJECTED), rejected_rows)
+        return new
+
+    def list_executions(self, function: str | None = None,
+                        status: str | None = None,
+                        subscription: str | None = None,
+                        limit: int | None = None) -> list[Execution]:
+        """Executions, newest first, filtered on what is not None."""
+        query = sa.select(_EXECUTIONS).order_by(_EXECUTIONS.c.id.desc())
+        for column, value in (('function', function), ('status', status),
+                              ('subscription', subscription)):
+            if value is not None:
+                query = query.where(_EXECUTIONS.c[column] == value)
+        if limit is not None:
+            query = query.limit(limit)
+        with self._read() as conn:
+            return [Execution(**row._asdict())
+                    for row in conn.execute(query)]
+
+    def get_execution(self, execution_id: int) -> Execution | None:
+        query = sa.select(_EXECUTIONS).where(_EXECUTIONS.c.id == execution_id)
+        with self._read() as conn:
+            row = conn.execute(query).first()
+        return None if row is None else Execution(**row._asdict())
+
+    def get_event(self, message_id: str) -> StoredEvent | None:
+        query = sa.select(_EVENTS).where(_EVENTS.c.message_id == message_id)
+        with self._read() as conn:
+            row = conn.execute(query).first()
+        return None if row is None else _stored_event(row._asdict())
+
+    def list_rejected(self, limit: int | None = None) -> list[StoredRejected]:
+        """Rejected notifications, newest first."""
+        query = sa.select(*(_REJECTED.c[f.name]
+                            for f in dataclasses.fields(StoredRejected)))
+        query = query.order_by(_REJECTED.c.received_at.desc(),
+                               _REJECTED.c.message_id)
+        if limit is not None:
+            query = query.limit(limit)
+        with self._read() as conn:
+            return [StoredRejected(**row._asdict())
+                    for row in conn.execute(query)]
+
+    def counts(self) -> dict[str, int]:
+        """Rows per kind: ``events``, ``rejected``, ``executions`` (all)
+        and one key per execution status (0 when none), e.g. ``pending``.
+        """
+        count = sa.func.count()
+        by_status = sa.select(_EXECUTIONS.c.status, count).group_by(
+            _EXECUTIONS.c.status)
+        with self._read() as conn:
+            result = dict.fromkeys(EXECUTION_STATUSES, 0)
+            result.update(conn.execute(by_status).tuples().all())
+            result['executions'] = sum(result.values())
+            for key, table in (('events', _EVENTS), ('rejected', _REJECTED)):
+                result[key] = conn.execute(
+                    sa.select(count).select_from(table)).scalar_one()
+        return result
+
+    def _ignore(self, table: sa.Table) -> Any:
+        return self._insert(table).on_conflict_do_nothing()
+
+    @contextlib.contextmanager
+    def _write(self) -> Iterator[sa.Connection]:
+        # BEGIN IMMEDIATE takes SQLite's write lock up front, so waiting for
+        # another process happens in the busy handler rather than failing
+        # when a read transaction tries to become a write one.
+        with self._write_lock, self._engine.connect() as conn:
+            conn = conn.execution_options(pratai_begin='BEGIN IMMEDIATE')
+            with conn.begin():
+                yield conn
+
+    @contextlib.contextmanager
+    def _read(self) -> Iterator[sa.Connection]:
+        with self._read_lock, self._engine.connect() as conn:
+            yield conn
+
+
+def _make_engine(url: sa.URL, memory: bool) -> sa.Engine:
+    if url.get_backend_name() != 'sqlite':
+        return sa.create_engine(url, pool_pre_ping=True)
+    kwargs: dict[str, Any] = {'connect_args': {
+        'timeout': _SQLITE_BUSY_TIMEOUT, 'check_same_thread': False}}
+    if memory:
+        # One connection for everyone, or each thread gets its own empty
+        # database.
+        kwargs['poolclass'] = pool.StaticPool
+    engine = sa.create_engine(url, **kwargs)
+    sa.event.listen(engine, 'connect', _sqlite_connect)
+    sa.event.listen(engine, 'begin', _sqlite_begin)
+    return engine
+
+
+def _sqlite_connect(dbapi_connection: Any, record: Any) -> None:
+    # pysqlite's own transaction handling issues no BEGIN before DDL, so a
+    # failed migration would be half applied: turn it off and let
+    # _sqlite_begin emit BEGIN (the recipe in SQLAlchemy's SQLite docs).
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    try:
+        cursor.execute('PRAGMA journal_mode=WAL')
+        cursor.execute('PRAGMA synchronous=NORMAL')
+        cursor.execute('PRAGMA foreign_keys=ON')
+    finally:
+        cursor.close()
+
+
+def _sqlite_begin(conn: sa.Connection) -> None:
+    conn.exec_driver_sql(conn.get_execution_options().get('pratai_begin',
+                                                          'BEGIN'))
+
+
+def _event_rows(events: Sequence[Event],
+                matches: Sequence[tuple[Event, Subscription]],
+                now: datetime.datetime) -> list[dict[str, Any]]:
+    unique = {event.message_id: event for event in events}
+    for event, _ in matches:
+        unique.setdefault(event.message_id, event)
+    return [{
+        'message_id': event.message_id,
+        'source': event.source,
+        'event_type': event.event_type,
+        'publisher_id': event.publisher_id,
+        'priority': event.priority,
+        'timestamp': event.timestamp,
+        'project_id': event.project_id,
+        'user_id': event.user_id,
+        'resource_id': event.resource_id,
+        'exchange': event.exchange,
+        'document': event.as_document(),
+        'received_at': now,
+    } for _, event in sorted(unique.items())]
+
+
+def _execution_rows(matches: Sequence[tuple[Event, Subscription]],
+                    now: datetime.datetime) -> list[dict[str, Any]]:
+    unique = {(event.message_id, sub.name): (event, sub)
+              for event, sub in matches}
+    return [{
+        'message_id': event.message_id,
+        'subscription': sub.name,
+        'function': sub.function,
+        'status': 'pending',
+        'event_type': event.event_type,
+        'source': event.source,
+        'created_at': now,
+        'updated_at': now,
+        'attempts': 0,
+    } for _, (event, sub) in sorted(unique.items())]
+
+
+def _rejected_rows(rejected: Sequence[Rejected],
+                   now: datetime.datetime) -> list[dict[str, Any]]:
+    unique = {item.message_id: item for item in rejected}
+    return [{
+        'message_id': item.message_id,
+        'status': 'rejected',
+        'exchange': item.exchange,
+        'event_type': item.event_type,
+        'reason': item.reason,
+        'raw': item.raw,
+        'received_at': now,
+    } for _, item in sorted(unique.items())]
+
+
+def _stored_event(row: dict[str, Any]) -> StoredEvent:
+    document = row['document']
+    return StoredEvent(payload=document.get('payload'),
+                       details=document.get('details') or {}, **row)

@@ -1,0 +1,119 @@
+"""Schema versions: create an empty journal, upgrade an old one, refuse newer.
+
+The ``schema_version`` table holds one integer. An empty database is created
+straight from :mod:`.models` and stamped with :func:`latest`; a database at an
+older version gets the missing :data:`STEPS`, in order; a database newer than
+this code is refused, because an older bridge writing to it could lose what
+the newer one relies on. Everything happens in the caller's transaction, so a
+failed upgrade leaves the database as it was (SQLite and PostgreSQL both have
+transactional DDL).
+
+The obvious alternative, making version 1 the first step and always replaying
+every step, was not taken: step 1 would have to freeze a copy of the tables
+forever, and drift silently from :mod:`.models`. Here the models are the
+truth and each step is only the delta from the version before it.
+
+To change the schema: edit :mod:`.models`, then append ``(n + 1, upgrade)``
+to :data:`STEPS` where ``upgrade(connection)`` turns version ``n`` into
+``n + 1`` (``ALTER TABLE ... ADD COLUMN`` and the like, through
+``connection.execute``).
+"""
+
+from collections.abc import Callable
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+
+from pratai_bridge.journal import models
+
+#: The version of the schema :mod:`.models` declares when STEPS is empty.
+BASELINE = 1
+
+Step = tuple[int, Callable[[sa.Connection], None]]
+
+#: Upgrades from the version before each one, in order (none yet).
+STEPS: tuple[Step, ...] = ()
+
+# Any constant will do: it names "the journal migration" to PostgreSQL so
+# that bridges starting together upgrade one after the other.
+_PG_LOCK_KEY = 0x70726174
+
+
+class SchemaVersionError(Exception):
+    """The database cannot be used at the schema version it is at."""
+
+
+def latest(steps: Sequence[Step] | None = None) -> int:
+    """The schema version this code writes."""
+    steps = STEPS if steps is None else steps
+    return steps[-1][0] if steps else BASELINE
+
+
+def current(connection: sa.Connection) -> int | None:
+    """The database's schema version, None when it has no journal yet."""
+    if not sa.inspect(connection).has_table(
+            models.SchemaVersionRow.__tablename__):
+        return None
+    versions = connection.execute(
+        sa.select(models.SchemaVersionRow.version)).scalars().all()
+    if len(versions) != 1:
+        raise SchemaVersionError(
+            'schema_version must hold exactly one row, it holds '
+            f'{len(versions)}')
+    return versions[0]
+
+
+def upgrade(connection: sa.Connection,
+            steps: Sequence[Step] | None = None) -> tuple[int | None, int]:
+    """Bring the database to :func:`latest`; returns (before, after).
+
+    ``connection`` must be in a transaction, which the caller commits.
+    Raises SchemaVersionError for a database newer than this code, or one
+    holding journal tables but no version.
+    """
+    steps = STEPS if steps is None else steps
+    _check_steps(steps)
+    target = latest(steps)
+    if connection.dialect.name == 'postgresql':
+        connection.execute(sa.select(sa.func.pg_advisory_xact_lock(
+            _PG_LOCK_KEY)))
+    before = current(connection)
+    if before is None:
+        _create(connection, target)
+        return None, target
+    if before > target:
+        raise SchemaVersionError(
+            f'the journal database is at schema version {before}, newer '
+            f'than the {target} this pratai-bridge knows; upgrade '
+            'pratai-bridge or point it at another database')
+    for version, step in steps:
+        if version > before:
+            step(connection)
+    _stamp(connection, target)
+    return before, target
+
+
+def _create(connection: sa.Connection, version: int) -> None:
+    existing = set(sa.inspect(connection).get_table_names())
+    clash = sorted(existing & set(models.METADATA.tables))
+    if clash:
+        raise SchemaVersionError(
+            f'the database has journal tables ({", ".join(clash)}) but no '
+            'schema_version; refusing to guess their version')
+    models.METADATA.create_all(connection)
+    connection.execute(sa.insert(models.table(models.SchemaVersionRow)),
+                       {'version': version})
+
+
+def _stamp(connection: sa.Connection, version: int) -> None:
+    connection.execute(sa.update(models.table(models.SchemaVersionRow))
+                       .values(version=version))
+
+
+def _check_steps(steps: Sequence[Step]) -> None:
+    versions = [version for version, _ in steps]
+    expected = list(range(BASELINE + 1, BASELINE + 1 + len(steps)))
+    if versions != expected:
+        # A programming error, caught by the unit tests before release.
+        raise ValueError(
+            f'migration steps must be numbered {expected}, got {versions}')

@@ -1,0 +1,178 @@
+"""The journal's tables, declared once for SQLite and PostgreSQL.
+
+The rows are only ever read and written through SQLAlchemy Core
+(``Model.__table__``): :mod:`pratai_bridge.journal.api` turns them into
+frozen dataclasses, so no ORM object leaves this package.
+
+Two column types keep the schema portable: :class:`UTCDateTime` stores UTC
+(``timestamptz`` on PostgreSQL, naive UTC text on SQLite, which has no time
+zones) and always returns aware UTC datetimes; :class:`JSONText` stores JSON
+as plain text rather than a dialect JSON type, so both databases hold the
+same bytes.
+"""
+
+import datetime
+import json
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import orm
+
+UTC = datetime.UTC
+
+
+def dump_json(value: Any) -> str:
+    """The one JSON encoding of the journal: stable and never failing."""
+    return json.dumps(value, sort_keys=True, default=str)
+
+
+class UTCDateTime(sa.types.TypeDecorator[datetime.datetime]):
+    """A timezone-aware UTC datetime on every dialect.
+
+    Naive datetimes are refused on the way in: guessing their zone is how
+    journals end up an hour off.
+    """
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime.datetime | None,
+                           dialect: sa.Dialect) -> datetime.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError(
+                f'naive datetime given to the journal: {value!r}')
+        value = value.astimezone(UTC)
+        if dialect.name == 'sqlite':
+            return value.replace(tzinfo=None)
+        return value
+
+    def process_result_value(self, value: datetime.datetime | None,
+                             dialect: sa.Dialect) -> datetime.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+class JSONText(sa.types.TypeDecorator[Any]):
+    """Any JSON-serializable value, stored as text (see :func:`dump_json`)."""
+
+    impl = sa.Text
+    cache_ok = True
+
+    def process_bind_param(self, value: Any,
+                           dialect: sa.Dialect) -> str | None:
+        return None if value is None else dump_json(value)
+
+    def process_result_value(self, value: str | None,
+                             dialect: sa.Dialect) -> Any:
+        return None if value is None else json.loads(value)
+
+
+class Base(orm.DeclarativeBase):
+    pass
+
+
+class SchemaVersionRow(Base):
+    """One row: the schema version, see :mod:`.migrations`."""
+
+    __tablename__ = 'schema_version'
+
+    version: orm.Mapped[int] = orm.mapped_column(sa.Integer, primary_key=True,
+                                                 autoincrement=False)
+
+
+class EventRow(Base):
+    """An accepted event; the first delivery of a ``message_id`` wins."""
+
+    __tablename__ = 'events'
+    __table_args__ = (sa.Index('ix_events_event_type', 'event_type'),)
+
+    message_id: orm.Mapped[str] = orm.mapped_column(sa.String(255),
+                                                    primary_key=True)
+    source: orm.Mapped[str] = orm.mapped_column(sa.String(64))
+    event_type: orm.Mapped[str] = orm.mapped_column(sa.String(255))
+    publisher_id: orm.Mapped[str | None] = orm.mapped_column(sa.String(255))
+    priority: orm.Mapped[str] = orm.mapped_column(sa.String(32))
+    # As the Event holds it (ISO 8601 UTC text): kept verbatim so the
+    # document a function receives on replay is byte for byte the same.
+    timestamp: orm.Mapped[str] = orm.mapped_column(sa.String(64))
+    project_id: orm.Mapped[str | None] = orm.mapped_column(sa.String(255))
+    user_id: orm.Mapped[str | None] = orm.mapped_column(sa.String(255))
+    resource_id: orm.Mapped[str | None] = orm.mapped_column(sa.String(255))
+    exchange: orm.Mapped[str | None] = orm.mapped_column(sa.String(255))
+    # Event.as_document(): payload and details live here, not in columns.
+    document: orm.Mapped[Any] = orm.mapped_column(JSONText)
+    received_at: orm.Mapped[datetime.datetime] = orm.mapped_column(
+        UTCDateTime)
+
+
+class RejectedRow(Base):
+    """A notification that could not be read, kept for inspection/replay."""
+
+    __tablename__ = 'rejected'
+
+    message_id: orm.Mapped[str] = orm.mapped_column(sa.String(255),
+                                                    primary_key=True)
+    # Always 'rejected' for now; room for 'replayed' without a migration.
+    status: orm.Mapped[str] = orm.mapped_column(sa.String(16))
+    exchange: orm.Mapped[str | None] = orm.mapped_column(sa.String(255))
+    event_type: orm.Mapped[str | None] = orm.mapped_column(sa.String(255))
+    reason: orm.Mapped[str] = orm.mapped_column(sa.Text)
+    raw: orm.Mapped[Any] = orm.mapped_column(JSONText, nullable=True)
+    received_at: orm.Mapped[datetime.datetime] = orm.mapped_column(
+        UTCDateTime)
+
+
+class ExecutionRow(Base):
+    """One run of one subscription's function for one event.
+
+    ``event_type`` and ``source`` are copied from the event so listings
+    need no join. The columns from ``attempts`` on are written by the
+    function runner.
+    """
+
+    __tablename__ = 'executions'
+    __table_args__ = (
+        sa.UniqueConstraint('message_id', 'subscription',
+                            name='uq_executions_message_id_subscription'),
+        sa.Index('ix_executions_status', 'status'),
+        sa.Index('ix_executions_function', 'function'),
+    )
+
+    id: orm.Mapped[int] = orm.mapped_column(sa.Integer, primary_key=True,
+                                            autoincrement=True)
+    message_id: orm.Mapped[str] = orm.mapped_column(
+        sa.String(255), sa.ForeignKey('events.message_id'))
+    subscription: orm.Mapped[str] = orm.mapped_column(sa.String(255))
+    function: orm.Mapped[str] = orm.mapped_column(sa.String(255))
+    status: orm.Mapped[str] = orm.mapped_column(sa.String(16))
+    event_type: orm.Mapped[str] = orm.mapped_column(sa.String(255))
+    source: orm.Mapped[str] = orm.mapped_column(sa.String(64))
+    created_at: orm.Mapped[datetime.datetime] = orm.mapped_column(
+        UTCDateTime)
+    updated_at: orm.Mapped[datetime.datetime] = orm.mapped_column(
+        UTCDateTime)
+    attempts: orm.Mapped[int] = orm.mapped_column(sa.Integer, default=0)
+    function_version: orm.Mapped[str | None] = orm.mapped_column(
+        sa.String(255))
+    started_at: orm.Mapped[datetime.datetime | None] = orm.mapped_column(
+        UTCDateTime)
+    finished_at: orm.Mapped[datetime.datetime | None] = orm.mapped_column(
+        UTCDateTime)
+    duration: orm.Mapped[float | None] = orm.mapped_column(sa.Float)
+    result: orm.Mapped[Any] = orm.mapped_column(JSONText, nullable=True)
+    error: orm.Mapped[str | None] = orm.mapped_column(sa.Text)
+    logs: orm.Mapped[str | None] = orm.mapped_column(sa.Text)
+
+
+#: What :mod:`.migrations` creates on an empty database.
+METADATA = Base.metadata
+
+
+def table(model: type[Base]) -> sa.Table:
+    """The Core table of ``model``, the only way rows are read or written."""
+    return METADATA.tables[model.__tablename__]
