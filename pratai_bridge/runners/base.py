@@ -1,0 +1,77 @@
+"""The runner plugin contract (namespace ``pratai_bridge.runners``)."""
+
+import abc
+import dataclasses
+from typing import Any
+
+from oslo_config import cfg
+
+from pratai_bridge.functions.model import Function
+
+#: how an execution ended; the journal's final statuses
+SUCCEEDED, FAILED, TIMEOUT, ERROR = 'succeeded', 'failed', 'timeout', 'error'
+
+
+class RunnerError(Exception):
+    """The runner itself failed (engine down, image build failed...)."""
+
+
+@dataclasses.dataclass(frozen=True)
+class Limits:
+    """What one execution may use. ``network`` False means no network."""
+
+    memory_mb: int
+    timeout_s: float
+    network: bool = False
+    pids: int = 64
+    cpus: float = 1.0
+
+
+@dataclasses.dataclass(frozen=True)
+class Outcome:
+    """How one execution ended.
+
+    ``status`` is SUCCEEDED (``result`` holds what ``main`` returned),
+    FAILED (the function raised or was killed for its memory; ``error``
+    says which, with the traceback), TIMEOUT, or ERROR (the runtime or the
+    runner failed, not the function). ``logs`` is the tail of what the
+    function printed; times are seconds since the epoch.
+    """
+
+    status: str
+    result: Any = None
+    error: str | None = None
+    logs: str = ''
+    started_at: float = 0.0
+    finished_at: float = 0.0
+
+    @property
+    def duration(self) -> float:
+        return self.finished_at - self.started_at
+
+
+class Runner(abc.ABC):
+    """Run one version of a function with one payload, within limits.
+
+    :meth:`prepare` makes the function runnable (builds its image or
+    virtualenv) and is cached by the package's sha256, so calling it again
+    for the same bytes is cheap; :meth:`run` blocks until the function ends
+    or its timeout, and always cleans up what it started. Both are called
+    from several dispatcher threads at once. They raise RunnerError when
+    the runner itself fails; a function's own failure is an Outcome.
+    """
+
+    def __init__(self, conf: cfg.ConfigOpts) -> None:
+        self.conf = conf
+
+    @abc.abstractmethod
+    def prepare(self, function: Function, package: bytes) -> None:
+        """Make ``function`` (whose zip is ``package``) ready to run."""
+
+    @abc.abstractmethod
+    def run(self, function: Function, payload: dict[str, Any],
+            limits: Limits) -> Outcome:
+        """Run ``function`` with ``payload``; never raises for its errors."""
+
+    def forget(self, function: Function) -> None:
+        """Drop what prepare() made for ``function`` (it was deleted)."""
