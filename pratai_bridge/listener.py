@@ -2,10 +2,13 @@
 
 One batch listener per exchange, because oslo.messaging does not tell an
 endpoint which exchange a message came from and the normalizers need it
-(Nova, Swift and Aodh can send the same event-type shapes). Every listener
-uses the configured pool, so the bridge gets its own queue per topic and
-priority (``<pool>`` bound to ``<topic>.<priority>``) and never takes the
-messages Ceilometer consumes from the shared ``<topic>.<priority>`` queue.
+(Nova, Swift and Aodh can send the same event-type shapes). A pooled
+listener gets ONE queue, named after the pool, bound to every
+``<topic>.<priority>`` of its targets; so each exchange's listener uses the
+pool ``<pool>.<exchange>`` (queue ``pratai-bridge.nova``...), or listeners
+of different exchanges would share a queue and mislabel each other's
+messages. Pooling also means the bridge never takes the messages Ceilometer
+consumes from the shared ``<topic>.<priority>`` queues.
 
 Why a batch listener: SERVICES.md measured ~2,600/s for the threading
 notification listener and ~6,300/s for the batch listener (batch_size 100)
@@ -42,12 +45,17 @@ def parse_targets(specs: Sequence[str]) -> dict[str, list[str]]:
     for spec in specs:
         exchange, sep, topic = spec.strip().partition(':')
         if not sep or not exchange or not topic:
-            raise ValueError('[listener] targets: %r is not "exchange:topic"'
-                             % spec)
+            raise ValueError(
+                f'[listener] targets: {spec!r} is not "exchange:topic"')
         topics = by_exchange.setdefault(exchange, [])
         if topic not in topics:
             topics.append(topic)
     return by_exchange
+
+
+def queue_name(pool: str, exchange: str) -> str:
+    """The pool (and so the RabbitMQ queue) one exchange's listener uses."""
+    return f'{pool}.{exchange}'
 
 
 class _Endpoint:
@@ -105,13 +113,14 @@ class NotificationListener:
                 self._transport, targets,
                 [_Endpoint(exchange, self._pipeline)],
                 executor='threading', allow_requeue=True,
-                pool=self._conf.listener.pool,
+                pool=queue_name(self._conf.listener.pool, exchange),
                 batch_size=self._conf.listener.batch_size,
                 batch_timeout=self._conf.listener.batch_timeout)
             listener.start()
             self._listeners.append(listener)
-            LOG.info('Listening on exchange %s, topics %s, pool %s',
-                     exchange, ', '.join(topics), self._conf.listener.pool)
+            LOG.info('Listening on exchange %s, topics %s, queue %s',
+                     exchange, ', '.join(topics),
+                     queue_name(self._conf.listener.pool, exchange))
 
     def stop(self) -> None:
         for listener in self._listeners:

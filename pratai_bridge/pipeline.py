@@ -128,7 +128,8 @@ class Pipeline:
             matches.extend((event, sub) for sub in found)
         new = self._journal.record(events, matches, rejected)
         return BatchResult(
-            received=len(notifications) + undecodable, recorded=len(events), dropped=dropped, rejected=len(rejected),
+            received=len(notifications) + undecodable,
+            recorded=len(events), dropped=dropped, rejected=len(rejected),
             matched=len(matches), new_executions=new,
             matches=tuple(matches))
 
@@ -144,7 +145,7 @@ def _reject(exchange: str | None, raw: Any, exc: Exception) -> Rejected:
         message_id = message_id or raw.get('message_id')
         event_type = raw.get('event_type')
     if not isinstance(message_id, str) or not message_id:
-        message_id = 'rejected-%s' % uuid.uuid4()
+        message_id = f'rejected-{uuid.uuid4()}'
     if not isinstance(event_type, str):
         event_type = None
     LOG.warning('Parking notification %s (%s) from exchange %s: %s',

@@ -23,16 +23,28 @@ class ManageApp(app.App):
     def build_option_parser(self, description, version, argparse_kwargs=None):
         parser = super().build_option_parser(description, version,
                                              argparse_kwargs)
+        _drop_option(parser, '--version')
         for name in ('--config-file', '--config-dir'):
             parser.add_argument(name, action='append', default=[],
                                 metavar='PATH',
-                                help='oslo.config %s (repeatable)' % name)
+                                help=f'oslo.config {name} (repeatable)')
         return parser
 
     def initialize_app(self, argv: Sequence[str]) -> None:
         args = [f'--config-file={f}' for f in self.options.config_file]
         args += [f'--config-dir={d}' for d in self.options.config_dir]
         self.conf = cmd.prepare(args, setup_logging=False)
+
+
+def _drop_option(parser, option: str) -> None:
+    """Remove one of cliff's app options.
+
+    cliff parses its options anywhere on the line, so its ``--version``
+    would swallow the one of ``function show NAME --version N``.
+    """
+    for action in list(parser._actions):
+        if option in action.option_strings:
+            parser._handle_conflict_resolve(None, [(option, action)])
 
 
 def main(argv: Sequence[str] | None = None) -> int:

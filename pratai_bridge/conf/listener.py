@@ -21,11 +21,12 @@ OPTS = [
                      'each topic. Needs a restart.'),
     cfg.StrOpt('pool',
                default='pratai-bridge',
-               help='Listener pool name. Each pool gets its own queue per '
-                    'topic and priority with a copy of every notification, '
-                    'so the bridge never takes messages meant for '
-                    'Ceilometer or another consumer. Bridges sharing a pool '
-                    'share the work. Needs a restart.'),
+               help='Listener pool name. The bridge consumes from its own '
+                    'queues, "<pool>.<exchange>" (pratai-bridge.nova...), '
+                    'each getting a copy of every notification, so it never '
+                    'takes messages meant for Ceilometer or another '
+                    'consumer. Bridges sharing a pool share the work. Needs '
+                    'a restart.'),
     cfg.IntOpt('batch_size',
                default=100,
                min=1,

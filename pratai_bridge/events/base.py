@@ -1,4 +1,4 @@
-"""The normalizer plugin contract (namespace ``pratai_bridge.normalizers``)."""
+"""The normalizer plugin contract (``pratai_bridge.normalizers``)."""
 
 import abc
 from typing import ClassVar
@@ -8,7 +8,7 @@ from pratai_bridge.events.model import Notification
 
 
 class NormalizationError(ValueError):
-    """The notification cannot be turned into an Event; the message says why."""
+    """The notification cannot become an Event; the message says why."""
 
 
 class Normalizer(abc.ABC):

@@ -1,4 +1,4 @@
-"""The plain data passed between the listener, the normalizers and the journal."""
+"""Plain data passed between listener, normalizers and journal."""
 
 import dataclasses
 from collections.abc import Mapping

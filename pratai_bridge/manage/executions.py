@@ -1,12 +1,32 @@
-"""``executions list``: what the journal holds for each match."""
+"""``executions list`` and ``executions show``: what the journal holds for
+each match, and what came of running it.
+"""
 
+import json
+
+from cliff import columns
 from cliff import lister
+from cliff import show
 
 from pratai_bridge.journal import api
 from pratai_bridge.manage import _common
 
 COLUMNS = ('id', 'function', 'subscription', 'status', 'event_type',
            'message_id', 'created_at')
+
+#: Every column of an execution, in the order ``show`` prints them.
+SHOW_COLUMNS = ('id', 'status', 'function', 'function_version',
+                'subscription', 'message_id', 'event_type', 'source',
+                'attempts', 'created_at', 'started_at', 'finished_at',
+                'duration', 'next_attempt_at', 'updated_at', 'owner',
+                'error', 'result', 'logs')
+
+
+class JSONColumn(columns.FormattableColumn):
+    """A JSON value: as JSON text in a table, as itself with ``-f json``."""
+
+    def human_readable(self):
+        return json.dumps(self._value, sort_keys=True)
 
 
 class List(lister.Lister):
@@ -30,6 +50,25 @@ class List(lister.Lister):
         rows = [tuple(_cell(getattr(e, c)) for c in COLUMNS)
                 for e in executions]
         return COLUMNS, rows
+
+
+class Show(show.ShowOne):
+    """Show one execution: its outcome, error, logs and attempts."""
+
+    def get_parser(self, prog_name):
+        parser = super().get_parser(prog_name)
+        parser.add_argument('id', type=int, metavar='ID',
+                            help='Execution id, as executions list shows.')
+        return parser
+
+    def take_action(self, parsed_args):
+        with _common.journal(self.app.conf) as journal:
+            execution = journal.get_execution(parsed_args.id)
+        if execution is None:
+            raise _common.CommandError(f'no execution {parsed_args.id}')
+        values = [_cell(getattr(execution, c)) for c in SHOW_COLUMNS]
+        values[SHOW_COLUMNS.index('result')] = JSONColumn(execution.result)
+        return SHOW_COLUMNS, values
 
 
 def _cell(value):

@@ -1,4 +1,4 @@
-"""``replay``: feed notification files through the pipeline into the journal."""
+"""``replay``: feed notification files through the pipeline."""
 
 from cliff import lister
 
@@ -32,7 +32,8 @@ class Replay(lister.Lister):
             except loader.SubscriptionError as exc:
                 raise _common.CommandError(
                     f'invalid subscriptions: {exc.problems[0]}') from exc
-            for path, notification in zip(parsed_args.files, notifications):
+            for path, notification in zip(parsed_args.files, notifications,
+                                          strict=True):
                 result = pipeline.handle([notification])
                 if result.rejected:
                     raise _common.CommandError(

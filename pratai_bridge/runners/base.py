@@ -73,5 +73,8 @@ class Runner(abc.ABC):
             limits: Limits) -> Outcome:
         """Run ``function`` with ``payload``; never raises for its errors."""
 
-    def forget(self, function: Function) -> None:
-        """Drop what prepare() made for ``function`` (it was deleted)."""
+    def forget(self, function: Function) -> None:  # noqa: B027
+        """Drop what prepare() made for ``function`` (it was deleted).
+
+        Optional: a runner that caches nothing has nothing to drop.
+        """

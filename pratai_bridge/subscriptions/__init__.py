@@ -1,4 +1,4 @@
-"""Subscriptions: which function runs for which events, loaded from YAML files."""
+"""Subscriptions: which function runs for which events (YAML files)."""
 
 from pratai_bridge.subscriptions.model import Delivery
 from pratai_bridge.subscriptions.model import Problem

@@ -7,7 +7,7 @@ from pratai_bridge.filters.base import Filter
 
 @dataclasses.dataclass(frozen=True)
 class Delivery:
-    """How a subscription's function is run: attempts, timeout (s), parallel runs."""
+    """How a subscription's function runs: attempts, timeout, parallelism."""
 
     max_attempts: int = 3
     timeout: int = 30
@@ -16,7 +16,7 @@ class Delivery:
 
 @dataclasses.dataclass(frozen=True)
 class Subscription:
-    """One rule: events passing every filter (and ``project``) run ``function``.
+    """One rule: events passing every filter and ``project`` run ``function``.
 
     ``origin`` is ``file:line`` of the rule, for messages and the CLI.
     """
@@ -31,7 +31,7 @@ class Subscription:
 
 @dataclasses.dataclass(frozen=True)
 class Problem:
-    """One problem found in a subscription file, printed ``file:line: message``."""
+    """One problem in a subscription file, shown ``file:line: message``."""
 
     file: str
     line: int

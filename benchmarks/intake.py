@@ -1,0 +1,243 @@
+"""Intake: notifications/s the bridge takes from a RabbitMQ backlog.
+
+For each consumer below, a backlog of N notifications (a mix of the
+samples: Nova legacy and versioned, Swift PUT and GET, Aodh) is published
+with a real oslo.messaging Notifier into the consumer's own pooled queues
+while it is stopped; then the consumer starts and the clock runs until the
+whole backlog is handled:
+
+* ``oslo-listener``: the plain oslo.messaging notification listener
+  (threading executor) with an endpoint that only counts: the baseline.
+* ``oslo-batch-listener``: the same with the batch listener (batch 100).
+* ``bridge``: pratai-bridge's service: received, normalized, matched
+  against 100 subscriptions, journaled (SQLite) and acked.
+
+Usage: python benchmarks/intake.py [--messages 10000] [--runs 3]
+Prints each run and the medians, and the bridge's ratio to the baseline.
+"""
+
+import argparse
+import pathlib
+import statistics
+import sys
+import tempfile
+import threading
+import time
+import uuid
+
+import oslo_messaging
+from oslo_config import cfg
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from pratai_bridge import conf as bridge_conf  # noqa: E402
+from pratai_bridge.events import decode  # noqa: E402
+from pratai_bridge.listener import PRIORITIES  # noqa: E402
+from pratai_bridge.listener import parse_targets  # noqa: E402
+from pratai_bridge.listener import queue_name  # noqa: E402
+from pratai_bridge.service import BridgeService  # noqa: E402
+from tests.functional import rabbit  # noqa: E402
+from tests.unit import samples  # noqa: E402
+
+MIX = [
+    ('nova-legacy/compute.instance.create.end.ceilometer-tests.json',
+     'nova', 'notifications'),
+    ('nova-versioned/instance-create-end.json', 'nova',
+     'versioned_notifications'),
+    ('nova-versioned/instance-power_off-end.json', 'nova',
+     'versioned_notifications'),
+    ('swift-ceilometermiddleware/objectstore.http.request.PUT.json',
+     'swift', 'notifications'),
+    ('swift-ceilometermiddleware/objectstore.http.request.GET.json',
+     'swift', 'notifications'),
+    ('aodh/alarm.update.threshold-alarm.json', 'aodh', 'alarming'),
+    ('aodh/alarm.state_transition.evaluator-threshold-alarm.json', 'aodh',
+     'notifications'),
+]
+TARGETS = sorted({f'{exchange}:{topic}' for _, exchange, topic in MIX})
+
+
+def subscriptions_yaml(count: int) -> str:
+    """``count`` subscriptions in the shapes operators write."""
+    kinds = [
+        "event_type: [compute.instance.{n}.end, instance.{n}.end]",
+        "event_type: objectstore.http.request\n"
+        "      - pattern: {{details: {{container: [bucket-{n}]}}}}",
+        "event_type: alarm.*\n"
+        "      - pattern: {{details: {{alarm_name: [alarm-{n}]}}}}",
+        "pattern: {{payload: {{nova_object.data: {{host: [host-{n}]}}}}}}",
+    ]
+    lines = ['subscriptions:']
+    for n in range(count - 3):
+        lines += [f'  - name: sub-{n}', f'    function: fn-{n % 10}',
+                  '    filters:',
+                  '      - ' + kinds[n % len(kinds)].format(n=n)]
+    lines += [  # and three that match part of the mix
+        '  - name: created', '    function: hello', '    filters:',
+        '      - event_type: [compute.instance.create.end, '
+        'instance.create.end]',
+        '  - name: uploads', '    function: thumbnail', '    filters:',
+        '      - event_type: objectstore.http.request',
+        '      - pattern: {details: {method: [PUT]}}',
+        '  - name: alarms', '    function: scale', '    filters:',
+        '      - event_type: alarm.update']
+    return '\n'.join(lines) + '\n'
+
+
+def publish_backlog(publisher: rabbit.Publisher, count: int) -> float:
+    notes = [(decode.load_file(str(samples.SAMPLES_DIR / rel), ex), ex, t)
+             for rel, ex, t in MIX]
+    start = time.monotonic()
+    for i in range(count):
+        n, exchange, topic = notes[i % len(notes)]
+        publisher.publish(exchange, topic, n.priority, n.publisher_id,
+                          n.event_type, n.payload)
+    return count / (time.monotonic() - start)
+
+
+class CountingEndpoint:
+    """Counts what it is handed; the cheapest possible consumer."""
+
+    def __init__(self, batch: bool) -> None:
+        self.count = 0
+        self._lock = threading.Lock()
+        for priority in PRIORITIES:
+            setattr(self, priority, self._batch if batch else self._one)
+
+    def _one(self, ctxt, publisher_id, event_type, payload, metadata):
+        with self._lock:
+            self.count += 1
+
+    def _batch(self, messages):
+        with self._lock:
+            self.count += len(messages)
+
+
+class RawConsumer:
+    def __init__(self, conf: cfg.ConfigOpts, pool: str, batch: bool):
+        self.endpoint = CountingEndpoint(batch)
+        self._conf, self._pool, self._batch = conf, pool, batch
+        self._listeners: list = []
+
+    def start(self) -> None:
+        transport = oslo_messaging.get_notification_transport(self._conf)
+        for exchange, topics in parse_targets(TARGETS).items():
+            targets = [oslo_messaging.Target(exchange=exchange, topic=t)
+                       for t in topics]
+            pool = queue_name(self._pool, exchange)
+            if self._batch:
+                listener = oslo_messaging.get_batch_notification_listener(
+                    transport, targets, [self.endpoint], executor='threading',
+                    pool=pool, batch_size=100, batch_timeout=0.2)
+            else:
+                listener = oslo_messaging.get_notification_listener(
+                    transport, targets, [self.endpoint], executor='threading',
+                    pool=pool)
+            listener.start()
+            self._listeners.append(listener)
+
+    def handled(self) -> int:
+        return self.endpoint.count
+
+    def stop(self) -> None:
+        for listener in self._listeners:
+            listener.stop()
+        for listener in self._listeners:
+            listener.wait()
+        self._listeners = []
+
+
+class BridgeConsumer:
+    def __init__(self, conf: cfg.ConfigOpts):
+        self.service = BridgeService(conf)
+
+    def start(self) -> None:
+        self.service.start()
+
+    def handled(self) -> int:
+        counts = self.service.journal.counts()
+        return counts['events'] + counts['rejected']
+
+    def stop(self) -> None:
+        self.service.stop()
+
+
+def make_conf(workdir: pathlib.Path, pool: str) -> cfg.ConfigOpts:
+    (workdir / 'subscriptions.d').mkdir(parents=True)
+    (workdir / 'subscriptions.d' / 'bench.yaml').write_text(
+        subscriptions_yaml(100))
+    conf = cfg.ConfigOpts()
+    bridge_conf.register_opts(conf)
+    conf([], project='pratai-bridge', default_config_files=[])
+    oslo_messaging.get_notification_transport(conf, url=rabbit.URL)
+    conf.set_override('transport_url', rabbit.URL)
+    conf.set_override('state_path', str(workdir))
+    conf.set_override('directory', str(workdir / 'subscriptions.d'),
+                      group='subscriptions')
+    conf.set_override('targets', TARGETS, group='listener')
+    conf.set_override('pool', pool, group='listener')
+    return conf
+
+
+def measure(kind: str, messages: int, publisher, workdir) -> float:
+    pool = f'pratai-bench-{uuid.uuid4().hex[:8]}'
+    conf = make_conf(workdir / pool, pool)
+    if kind == 'bridge':
+        consumer = BridgeConsumer(conf)
+    else:
+        consumer = RawConsumer(conf, pool, batch=kind.endswith('batch'))
+    queues = [queue_name(pool, ex) for ex in parse_targets(TARGETS)]
+    try:
+        # A first start declares the pooled queues; stopped, they keep
+        # every message published meanwhile: the backlog.
+        consumer.start()
+        consumer.stop()
+        before = consumer.handled()
+        publish_backlog(publisher, messages)
+        start = time.monotonic()
+        consumer.start()
+        deadline = start + 600
+        while consumer.handled() - before < messages:
+            if time.monotonic() > deadline:
+                raise RuntimeError(f'{kind}: backlog not drained in 600 s')
+            time.sleep(0.02)
+        elapsed = time.monotonic() - start
+        consumer.stop()
+    finally:
+        rabbit.delete_queues(queues)
+    return messages / elapsed
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument('--messages', type=int, default=10000)
+    parser.add_argument('--runs', type=int, default=3)
+    args = parser.parse_args()
+    publisher = rabbit.Publisher()
+    kinds = ['oslo-listener', 'oslo-batch-listener', 'bridge']
+    rates: dict[str, list[float]] = {k: [] for k in kinds}
+    with tempfile.TemporaryDirectory() as tmp:
+        for run in range(args.runs):
+            for kind in kinds:
+                rate = measure(kind, args.messages, publisher,
+                               pathlib.Path(tmp))
+                rates[kind].append(rate)
+                print(f'run {run + 1} {kind:20s} {rate:8.0f} msg/s',
+                      flush=True)
+    publisher.close()
+    rabbit.purge_queues(
+        [f'{t.split(":")[1]}.{p}' for t in TARGETS for p in PRIORITIES])
+    print(f'\nmedians over {args.runs} runs of {args.messages} messages '
+          '(100 subscriptions, SQLite journal):')
+    medians = {k: statistics.median(v) for k, v in rates.items()}
+    for kind in kinds:
+        print(f'  {kind:20s} {medians[kind]:8.0f} msg/s')
+    base = medians['oslo-listener']
+    print(f'  bridge / oslo-listener       = {medians["bridge"] / base:.2f}')
+    print(f'  bridge / oslo-batch-listener = '
+          f'{medians["bridge"] / medians["oslo-batch-listener"]:.2f}')
+
+
+if __name__ == '__main__':
+    main()

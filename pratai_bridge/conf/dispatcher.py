@@ -1,0 +1,52 @@
+"""[dispatcher] options: how pending executions are run and retried."""
+
+from oslo_config import cfg
+
+GROUP = 'dispatcher'
+
+OPTS = [
+    cfg.IntOpt('workers',
+               default=4,
+               min=1,
+               help='Executions run at once by this bridge, all '
+                    'subscriptions together (each subscription is also '
+                    'bounded by its own delivery.concurrency). They run on '
+                    'their own threads, so a slow function never stalls '
+                    'intake. Needs a restart.'),
+    cfg.FloatOpt('poll_interval',
+                 default=1.0,
+                 min=0.01,
+                 mutable=True,
+                 help='Seconds between looks at the journal for executions '
+                      'that are due: retries coming due, and work recorded '
+                      'by another bridge sharing the journal. New matches '
+                      'of this bridge start at once, without waiting.'),
+    cfg.FloatOpt('retry_delay',
+                 default=2.0,
+                 min=0.0,
+                 mutable=True,
+                 help='Seconds before the first retry of a failed '
+                      'execution; the delay doubles with each attempt, up to '
+                      'retry_max_delay, and is jittered (between half and '
+                      'all of it) so executions failing together do not '
+                      'retry together.'),
+    cfg.FloatOpt('retry_max_delay',
+                 default=300.0,
+                 min=0.0,
+                 mutable=True,
+                 help='The longest delay between two attempts, in seconds.'),
+    cfg.IntOpt('log_tail_bytes',
+               default=1024,
+               min=0,
+               mutable=True,
+               help='Bytes of a function\'s output (stdout and stderr) '
+                    'kept in the journal, from the end.'),
+]
+
+
+def register_opts(conf: cfg.ConfigOpts) -> None:
+    conf.register_opts(OPTS, group=GROUP)
+
+
+def list_opts() -> list[tuple[str, list[cfg.Opt]]]:
+    return [(GROUP, OPTS)]

@@ -1,0 +1,155 @@
+"""``function create|list|show|delete``: the functions in the store.
+
+Every command works on the store ``[store] driver`` names; creating and
+deleting go through :mod:`pratai_bridge.functions.lifecycle`, which also
+checks the zip before anything is stored.
+"""
+
+import contextlib
+from collections.abc import Iterator
+from typing import Any
+
+from cliff import lister
+from cliff import show
+from oslo_config import cfg
+
+from pratai_bridge.functions import lifecycle
+from pratai_bridge.functions import names
+from pratai_bridge.functions import package
+from pratai_bridge.functions.model import NETWORKS
+from pratai_bridge.functions.model import Function
+from pratai_bridge.functions.store import _loader
+from pratai_bridge.functions.store import base
+from pratai_bridge.manage._common import CommandError
+
+FIELDS = ('name', 'version', 'handler', 'runtime', 'memory', 'timeout',
+          'network', 'sha256', 'size', 'created_at')
+
+
+def _row(function: Function) -> tuple:
+    spec = function.spec
+    return (spec.name, function.version, spec.handler, spec.runtime,
+            spec.memory, spec.timeout, spec.network, function.sha256,
+            function.size, function.created_at)
+
+
+@contextlib.contextmanager
+def _store_errors() -> Iterator[None]:
+    """Store and validation errors as one-line command errors."""
+    try:
+        yield
+    except base.StoreUnavailable as exc:
+        raise CommandError(f'store unavailable, try again later: '
+                           f'{exc}') from exc
+    except (base.StoreError, ValueError) as exc:
+        raise CommandError(str(exc)) from exc
+
+
+def _conf(app: Any) -> cfg.ConfigOpts:
+    """The parsed configuration ManageApp keeps."""
+    return app.conf
+
+
+def _add_name(parser) -> None:
+    parser.add_argument('name', metavar='NAME', help='Function name')
+
+
+def _checked_name(name: str) -> str:
+    try:
+        return names.check_name(name)
+    except names.InvalidName as exc:
+        raise CommandError(str(exc)) from exc
+
+
+class Create(show.ShowOne):
+    """Upload a function zip as the next version of NAME.
+
+    The zip is checked first (paths, size, a module with a top-level
+    ``def main(payload=None)``); a bad zip stores nothing.
+    """
+
+    def get_parser(self, prog_name):
+        parser = super().get_parser(prog_name)
+        _add_name(parser)
+        parser.add_argument('--zip', required=True, metavar='PATH',
+                            dest='zip_path', help='The function zip')
+        parser.add_argument('--handler', metavar='MODULE',
+                            help='Module whose main() is called; needed '
+                                 'when several modules define main()')
+        low, high = lifecycle.MEMORY_RANGE
+        parser.add_argument('--memory', type=int, default=128,
+                            metavar='MB',
+                            help=f'Memory limit, MiB ({low}-{high}; '
+                                 'default 128)')
+        low, high = lifecycle.TIMEOUT_RANGE
+        parser.add_argument('--timeout', type=int, default=30,
+                            metavar='S',
+                            help=f'Time limit, seconds ({low}-{high}; '
+                                 'default 30)')
+        parser.add_argument('--network', choices=NETWORKS, default='none',
+                            help='Network access (default none)')
+        return parser
+
+    def take_action(self, parsed_args):
+        name = _checked_name(parsed_args.name)
+        path = parsed_args.zip_path
+        try:
+            with open(path, 'rb') as source:
+                data = source.read()
+        except OSError as exc:
+            raise CommandError(f'{path}: {exc.strerror or exc}') from exc
+        with _store_errors():
+            store = _loader.load_store(_conf(self.app))
+            try:
+                function = lifecycle.create_function(
+                    _conf(self.app), store, name, data,
+                    handler=parsed_args.handler, memory=parsed_args.memory,
+                    timeout=parsed_args.timeout, network=parsed_args.network)
+            except package.PackageError as exc:
+                raise CommandError(f'{path}: {exc}') from exc
+        return FIELDS, _row(function)
+
+
+class List(lister.Lister):
+    """List functions: the latest version of each."""
+
+    def take_action(self, parsed_args):
+        with _store_errors():
+            functions = _loader.load_store(_conf(self.app)).list()
+        return FIELDS, [_row(f) for f in functions]
+
+
+class Show(show.ShowOne):
+    """Show a function's latest version, or the one --version names."""
+
+    def get_parser(self, prog_name):
+        parser = super().get_parser(prog_name)
+        _add_name(parser)
+        parser.add_argument('--version', type=int, metavar='N',
+                            dest='function_version',
+                            help='Version to show (default: the latest)')
+        return parser
+
+    def take_action(self, parsed_args):
+        name = _checked_name(parsed_args.name)
+        with _store_errors():
+            function = _loader.load_store(_conf(self.app)).get(
+                name, parsed_args.function_version)
+        return FIELDS, _row(function)
+
+
+class Delete(lister.Lister):
+    """Delete every version of a function; list what was deleted."""
+
+    def get_parser(self, prog_name):
+        parser = super().get_parser(prog_name)
+        _add_name(parser)
+        return parser
+
+    def take_action(self, parsed_args):
+        name = _checked_name(parsed_args.name)
+        with _store_errors():
+            store = _loader.load_store(_conf(self.app))
+            deleted = lifecycle.delete_function(_conf(self.app), store, name)
+        return (('name', 'version', 'sha256'),
+                [(f.name, f.version, f.sha256) for f in deleted])

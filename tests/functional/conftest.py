@@ -1,0 +1,34 @@
+import pytest
+
+from tests.functional import bridge as bridge_mod
+from tests.functional import rabbit
+
+# The shared <topic>.<priority> queues the Notifier declares on first send;
+# nothing consumes them on a test machine, so they are purged at the end.
+SHARED_QUEUES = [f'{topic}.{priority}'
+                 for topic in ('notifications', 'versioned_notifications',
+                               'alarming')
+                 for priority in ('info', 'error', 'sample', 'warn')]
+
+
+@pytest.fixture(scope='session')
+def publisher():
+    rabbit.require_rabbitmq()
+    pub = rabbit.Publisher()
+    yield pub
+    pub.close()
+    rabbit.purge_queues(SHARED_QUEUES)
+
+
+@pytest.fixture
+def make_bridge(tmp_path, publisher):
+    """Build (not start) bridges with their own pool; cleaned up after."""
+    made = []
+
+    def make(extra_conf: str = '', name: str = 'bridge'):
+        made.append(bridge_mod.Bridge(tmp_path / name, extra_conf))
+        return made[-1]
+
+    yield make
+    for each in made:
+        each.cleanup()

@@ -1,0 +1,101 @@
+"""``pratai-bridge-manage`` as an operator runs it (no broker needed)."""
+
+import pytest
+
+from tests.functional.bridge import Bridge
+from tests.functional.test_daemon import SUBSCRIPTIONS
+from tests.unit import samples
+
+LEGACY = 'nova-legacy/compute.instance.create.end.ceilometer-tests.json'
+VERSIONED = 'nova-versioned/instance-create-end.json'
+WATCHER = 'nova-legacy/compute.instance.create.end.watcher-tests.json'
+SWIFT_C = 'swift-ceilometermiddleware/objectstore.http.request.GET.ceilometer-tests.json'  # noqa: E501
+SWIFT_PUT = 'swift-ceilometermiddleware/objectstore.http.request.PUT.json'
+ALARM = 'aodh/alarm.update.threshold-alarm.json'
+WIRE = 'wire/swift.objectstore.http.request.PUT.amqp-body.json'
+
+
+@pytest.fixture
+def bridge(tmp_path):
+    made = Bridge(tmp_path)
+    made.subscribe('10-main.yaml', SUBSCRIPTIONS)
+    return made
+
+
+def _paths(*relative):
+    return [str(samples.SAMPLES_DIR / r) for r in relative]
+
+
+def test_validate_accepts_good_files(bridge):
+    result = bridge.manage('subscriptions', 'validate')
+    assert '3 subscriptions in 1 files: valid' in result.stdout
+
+
+def test_validate_reports_file_and_line(bridge):
+    bridge.subscribe('20-bad.yaml', (
+        'subscriptions:\n'
+        '  - name: on-instance-create\n'
+        '    function: other\n'
+        '    filters:\n'
+        '      - evnt_type: compute.*\n'))
+    result = bridge.manage('subscriptions', 'validate', check=False)
+    assert result.returncode == 1
+    lines = result.stderr.splitlines()
+    bad = str(bridge.subscriptions / '20-bad.yaml')
+    assert any(line.startswith(f'{bad}:5: ') and 'evnt_type' in line
+               and 'event_type, pattern, project' in line for line in lines)
+    assert any(line.startswith(f'{bad}:2: ') and 'on-instance-create' in line
+               for line in lines)
+
+
+def test_match_is_a_dry_run_over_every_form(bridge):
+    rows = bridge.manage_json('subscriptions', 'match',
+                              *_paths(LEGACY, VERSIONED, WATCHER, SWIFT_C,
+                                      SWIFT_PUT, ALARM, WIRE))
+    got = {row['file'].split('notification-samples/')[1]:
+           (row['source'], row['subscriptions']) for row in rows}
+    assert got == {
+        LEGACY: ('nova', ['on-instance-create']),
+        VERSIONED: ('nova', ['on-instance-create']),
+        WATCHER: ('nova', ['on-instance-create']),
+        SWIFT_C: ('swift', []),
+        SWIFT_PUT: ('swift', ['on-object-upload']),
+        ALARM: ('aodh', ['on-alarm']),
+        WIRE: ('swift', ['on-object-upload']),
+    }
+    assert bridge.manage_json('executions', 'list') == []
+
+
+def test_match_with_explicit_exchange(bridge):
+    rows = bridge.manage_json('subscriptions', 'match', '--exchange', 'nova',
+                              *_paths(VERSIONED))
+    assert rows[0]['subscriptions'] == ['on-instance-create']
+
+
+def test_replay_journals_once(bridge):
+    first = bridge.manage_json('replay', *_paths(LEGACY, SWIFT_PUT, ALARM))
+    assert [r['new_executions'] for r in first] == [1, 1, 1]
+    again = bridge.manage_json('replay', *_paths(LEGACY, SWIFT_PUT, ALARM))
+    assert [r['new_executions'] for r in again] == [0, 0, 0]
+    executions = bridge.manage_json('executions', 'list')
+    assert sorted(e['subscription'] for e in executions) == [
+        'on-alarm', 'on-instance-create', 'on-object-upload']
+    assert {e['status'] for e in executions} == {'pending'}
+    only = bridge.manage_json('executions', 'list', '--function', 'hello')
+    assert [e['function'] for e in only] == ['hello']
+    table = bridge.manage('executions', 'list').stdout
+    assert 'on-object-upload' in table and '+--' in table
+
+
+def test_errors_are_one_line_on_stderr(bridge, tmp_path):
+    missing = str(tmp_path / 'nope.json')
+    result = bridge.manage('subscriptions', 'match', missing, check=False)
+    assert result.returncode != 0
+    assert result.stderr.strip().count('\n') == 0
+    assert 'nope.json' in result.stderr
+    junk = tmp_path / 'junk.json'
+    junk.write_text('[1, 2]')
+    result = bridge.manage('replay', str(junk), check=False)
+    assert result.returncode != 0
+    assert 'junk.json' in result.stderr
+    assert result.stderr.strip().count('\n') == 0

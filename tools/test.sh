@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# The whole test suite as CI runs it, on a fresh machine or this one:
+# a venv with the project, the services the functional tests need (started
+# here when not running, stopped again by pid afterwards), lint, unit and
+# functional tests. Extra arguments go to pytest.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export CI=${CI:-}
+venv=${PRATAI_VENV:-.venv}
+
+if [[ ! -x $venv/bin/python ]]; then
+    python3 -m venv "$venv"
+fi
+"$venv/bin/pip" install -q --upgrade pip
+"$venv/bin/pip" install -q -e . -r test-requirements.txt
+
+port_open() {
+    python3 - "$1" <<'PY'
+import socket, sys
+with socket.socket() as s:
+    s.settimeout(1)
+    sys.exit(s.connect_ex(('127.0.0.1', int(sys.argv[1]))))
+PY
+}
+
+# RabbitMQ and PostgreSQL are started by the machine before every session
+# and CI run; if one has stopped, start it the machine's way.
+wait_port() {  # port, seconds, start command...
+    local port=$1 seconds=$2; shift 2
+    port_open "$port" && return 0
+    echo "port $port closed: starting $*" >&2
+    "$@" >/dev/null 2>&1 || true
+    for _ in $(seq "$seconds"); do port_open "$port" && return 0; sleep 1; done
+    echo "FATAL: nothing answers on 127.0.0.1:$port" >&2
+    exit 1
+}
+wait_port 5672 60 rabbitmq-server -detached
+wait_port 5432 30 pg_ctlcluster --skip-systemctl-redirect \
+    "$(ls /etc/postgresql 2>/dev/null | head -1)" main start
+
+services=${PRATAI_SERVICES:-all}
+if [[ -f tools/services.py && $services != none ]]; then
+    trap 'python3 tools/services.py stop' EXIT
+    python3 tools/services.py start $services
+    eval "$(python3 tools/services.py env)"
+fi
+
+"$venv/bin/ruff" check --config tools/ruff.toml \
+    pratai_bridge tests benchmarks tools runtimes
+"$venv/bin/pytest" -p no:cacheprovider tests/unit tests/functional "$@"
