@@ -19,13 +19,11 @@ def _add_directory_argument(parser) -> None:
 
 
 def _files(paths: list[str]) -> list[str]:
-    """Expand directories to their subscription files, in name order."""
+    """Expand directories to the files the daemon would load from them."""
     files = []
     for path in paths:
         if os.path.isdir(path):
-            files.extend(os.path.join(path, name)
-                         for name in sorted(os.listdir(path))
-                         if name.endswith(('.yaml', '.yml')))
+            files.extend(loader.list_files(path))
         else:
             files.append(path)
     return files

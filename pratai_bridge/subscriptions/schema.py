@@ -1,0 +1,100 @@
+"""The JSON schema (Draft 2020-12) of a subscription file.
+
+::
+
+    subscriptions:
+      - name: on-instance-create      # unique across all files
+        function: hello
+        project: 6f70656e737461636b20697320    # optional
+        filters:                      # optional; all must match
+          - event_type: [compute.instance.create.end]
+          - pattern: {payload: {state: [active]}}
+        delivery: {max_attempts: 3, timeout: 30, concurrency: 4}  # optional
+
+The schema checks the shape; what a filter's spec means is checked by the
+filter plugin itself (see :mod:`pratai_bridge.filters`), and which filter
+names exist by the loader, since plugins are found at run time.
+"""
+
+import types
+from typing import Any
+
+import jsonschema
+
+#: Subscription and function names: they appear in logs, metrics labels,
+#: image tags and CLI arguments, so they are short and plain.
+NAME_RULE = '^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$'
+
+# NAME_RULE as the schema writes it: jsonschema runs patterns with Python's
+# re.search, where "$" also matches before a final newline; the lookahead
+# anchors at the very end in both Python and ECMA-262 regexes.
+_NAME_PATTERN = NAME_RULE[:-1] + '(?![\\s\\S])'
+
+#: In words, for error messages.
+NAME_HELP = ("1 to 128 letters, digits, '_', '.' or '-', starting with a "
+             'letter or a digit')
+
+#: Bounds of each delivery setting, inclusive.
+DELIVERY_BOUNDS = types.MappingProxyType({
+    'max_attempts': (1, 100),
+    'timeout': (1, 3600),
+    'concurrency': (1, 1000),
+})
+
+
+def _name() -> dict[str, Any]:
+    return {'type': 'string', 'pattern': _NAME_PATTERN}
+
+
+def _delivery() -> dict[str, Any]:
+    return {
+        'type': 'object',
+        'additionalProperties': False,
+        'properties': {
+            key: {'type': 'integer', 'minimum': low, 'maximum': high}
+            for key, (low, high) in DELIVERY_BOUNDS.items()
+        },
+    }
+
+
+def schema() -> dict[str, Any]:
+    """The schema, a new dict on every call (callers may not share it)."""
+    return {
+        '$schema': 'https://json-schema.org/draft/2020-12/schema',
+        'title': 'pratai-bridge subscription file',
+        'type': 'object',
+        'required': ['subscriptions'],
+        'additionalProperties': False,
+        'properties': {
+            'subscriptions': {
+                'type': 'array',
+                'items': {'$ref': '#/$defs/subscription'},
+            },
+        },
+        '$defs': {
+            'subscription': {
+                'type': 'object',
+                'required': ['name', 'function'],
+                'additionalProperties': False,
+                'properties': {
+                    'name': _name(),
+                    'function': _name(),
+                    'project': {'type': 'string', 'minLength': 1,
+                                'maxLength': 255},
+                    'filters': {
+                        'type': 'array',
+                        'items': {'$ref': '#/$defs/filter'},
+                    },
+                    'delivery': _delivery(),
+                },
+            },
+            # One key, the plugin name; its value is the plugin's spec.
+            'filter': {'type': 'object', 'minProperties': 1,
+                       'maxProperties': 1},
+        },
+    }
+
+
+def validator() -> jsonschema.protocols.Validator:
+    """A Draft 2020-12 validator for :func:`schema`."""
+    return jsonschema.Draft202012Validator(schema())

@@ -1,0 +1,74 @@
+import jsonschema
+import pytest
+
+from pratai_bridge.subscriptions import schema
+
+
+def valid(document):
+    return not list(schema.validator().iter_errors(document))
+
+
+def one(**fields):
+    return {'subscriptions': [dict({'name': 's', 'function': 'f'},
+                                   **fields)]}
+
+
+class TestSchema:
+    def test_is_a_valid_draft_2020_12_schema(self):
+        jsonschema.Draft202012Validator.check_schema(schema.schema())
+        assert schema.schema()['$schema'].endswith('/draft/2020-12/schema')
+
+    def test_minimal_and_full(self):
+        assert valid({'subscriptions': []})
+        assert valid(one())
+        assert valid(one(project='p', filters=[{'event_type': 'a'},
+                                               {'pattern': {}}],
+                         delivery={'max_attempts': 1, 'timeout': 3600,
+                                   'concurrency': 1000}))
+
+    @pytest.mark.parametrize('name, ok', [
+        ('a', True), ('A1_b.c-d', True), ('9', True), ('a' * 128, True),
+        ('a' * 129, False), ('', False), ('-a', False), ('.a', False),
+        ('_a', False), ('a b', False), ('a/b', False), ('a\n', False),
+        ('é', False), (5, False),
+    ])
+    def test_names(self, name, ok):
+        assert valid(one(name=name)) is ok
+        assert valid(one(function=name)) is ok
+
+    @pytest.mark.parametrize('key, low, high', [
+        ('max_attempts', 1, 100), ('timeout', 1, 3600),
+        ('concurrency', 1, 1000)])
+    def test_delivery_bounds(self, key, low, high):
+        assert valid(one(delivery={key: low}))
+        assert valid(one(delivery={key: high}))
+        assert not valid(one(delivery={key: low - 1}))
+        assert not valid(one(delivery={key: high + 1}))
+        assert not valid(one(delivery={key: 1.5}))
+        assert not valid(one(delivery={key: True}))
+        assert not valid(one(delivery={key: '3'}))
+
+    @pytest.mark.parametrize('document', [
+        {},
+        [],
+        {'subscriptions': {}},
+        {'subscriptions': [], 'extra': 1},
+        {'subscriptions': ['s']},
+        {'subscriptions': [{'name': 's'}]},
+        {'subscriptions': [{'function': 'f'}]},
+        one(extra=1),
+        one(delivery={'retries': 3}),
+        one(filters={'event_type': 'a'}),
+        one(filters=[{}]),
+        one(filters=[{'event_type': 'a', 'pattern': {}}]),
+        one(filters=['event_type']),
+        one(project=''),
+        one(project=5),
+    ])
+    def test_invalid(self, document):
+        assert not valid(document)
+
+    def test_schema_is_a_fresh_copy(self):
+        first = schema.schema()
+        first['properties'].clear()
+        assert schema.schema()['properties']
