@@ -8,10 +8,11 @@ The schema is created or upgraded by :meth:`Journal.start`
 
 from pratai_bridge.journal.api import EXECUTION_STATUSES
 from pratai_bridge.journal.api import Execution
+from pratai_bridge.journal.api import FINAL_STATUSES
 from pratai_bridge.journal.api import Journal
 from pratai_bridge.journal.api import StoredEvent
 from pratai_bridge.journal.api import StoredRejected
 from pratai_bridge.journal.migrations import SchemaVersionError
 
-__all__ = ['EXECUTION_STATUSES', 'Execution', 'Journal', 'SchemaVersionError',
-           'StoredEvent', 'StoredRejected']
+__all__ = ['EXECUTION_STATUSES', 'Execution', 'FINAL_STATUSES', 'Journal',
+           'SchemaVersionError', 'StoredEvent', 'StoredRejected']

@@ -11,6 +11,12 @@ has committed it, so ``record`` is written for redelivery and batches:
 * Rows are inserted sorted by key: two PostgreSQL transactions inserting
   overlapping batches then lock rows in the same order and cannot deadlock.
 
+Executions then go ``pending`` -> ``running`` (:meth:`Journal.claim`) ->
+a final status (:meth:`Journal.finish`) or back to ``pending`` for a later
+attempt (:meth:`Journal.retry`); :meth:`Journal.recover_running` hands the
+executions of a bridge that died back to ``pending`` (at-least-once). The
+statements live in :mod:`._lifecycle`.
+
 Concurrency: a Journal is shared by threads. PostgreSQL serializes writers
 itself. SQLite allows one writer per database, and a second one waits on its
 busy timeout (or fails), so writers take an in-process lock while readers go
@@ -26,7 +32,9 @@ import dataclasses
 import datetime
 import logging
 import os
+import socket
 import threading
+from collections.abc import Collection
 from collections.abc import Iterator
 from collections.abc import Sequence
 from typing import Any
@@ -34,12 +42,15 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.dialects import sqlite
-from sqlalchemy import pool
 
 from pratai_bridge.events.model import Event
 from pratai_bridge.events.model import Rejected
+from pratai_bridge.journal import _engine
+from pratai_bridge.journal import _lifecycle
+from pratai_bridge.journal import _rows
 from pratai_bridge.journal import migrations
 from pratai_bridge.journal import models
+from pratai_bridge.runners.base import Outcome
 from pratai_bridge.subscriptions.model import Subscription
 
 LOG = logging.getLogger(__name__)
@@ -48,8 +59,10 @@ LOG = logging.getLogger(__name__)
 EXECUTION_STATUSES = ('pending', 'running', 'succeeded', 'failed', 'timeout',
                       'error')
 
-# Seconds a SQLite writer from another process waits for the lock.
-_SQLITE_BUSY_TIMEOUT = 30
+#: The statuses an execution ends in (see :meth:`Journal.finish`).
+FINAL_STATUSES = _lifecycle.FINAL_STATUSES
+#: Bytes of logs :meth:`Journal.finish` keeps unless told otherwise.
+DEFAULT_LOG_TAIL_BYTES = 1024
 # Each dialect's insert() has its own on_conflict_do_nothing().
 _INSERTS: dict[str, Any] = {'sqlite': sqlite.insert,
                             'postgresql': postgresql.insert}
@@ -60,7 +73,15 @@ _REJECTED = models.table(models.RejectedRow)
 
 @dataclasses.dataclass(frozen=True)
 class Execution:
-    """One execution row. Times are aware UTC; ``result`` is decoded JSON."""
+    """One execution row. Times are aware UTC; ``result`` is decoded JSON.
+
+    ``attempts`` counts the attempts claimed so far, the running one
+    included; ``started_at`` is when the last one was claimed, and
+    ``duration`` (seconds) how long the function ran, as the runner
+    measured it, or the attempt's wall time when it never ran.
+    ``next_attempt_at`` is when a pending retry is due, ``owner`` the
+    ``hostname:pid`` of the bridge that claimed the last attempt.
+    """
 
     id: int
     message_id: str
@@ -72,13 +93,15 @@ class Execution:
     created_at: datetime.datetime
     updated_at: datetime.datetime
     attempts: int
-    function_version: str | None = None
+    function_version: int | None = None
     started_at: datetime.datetime | None = None
     finished_at: datetime.datetime | None = None
     duration: float | None = None
     result: Any = None
     error: str | None = None
     logs: str | None = None
+    next_attempt_at: datetime.datetime | None = None
+    owner: str | None = None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -134,7 +157,7 @@ class Journal:
         self._sqlite = dialect == 'sqlite'
         self._memory = self._sqlite and self._url.database in (
             None, '', ':memory:')
-        self._engine = _make_engine(self._url, self._memory)
+        self._engine = _engine.make_engine(self._url, self._memory)
         self._insert = _INSERTS[dialect]
         # SQLite's single writer, taken in-process (see the module doc).
         self._write_lock: contextlib.AbstractContextManager[Any] = (
@@ -169,9 +192,9 @@ class Journal:
         Each match's event is journaled even when absent from ``events``.
         """
         now = datetime.datetime.now(datetime.UTC)
-        event_rows = _event_rows(events, matches, now)
-        execution_rows = _execution_rows(matches, now)
-        rejected_rows = _rejected_rows(rejected, now)
+        event_rows = _rows.event_rows(events, matches, now)
+        execution_rows = _rows.execution_rows(matches, now)
+        rejected_rows = _rows.rejected_rows(rejected, now)
         new = 0
         if not (event_rows or rejected_rows):
             return new
@@ -214,6 +237,78 @@ class Journal:
             row = conn.execute(query).first()
         return None if row is None else _stored_event(row._asdict())
 
+    def claim(self, limit: int, now: datetime.datetime | None = None,
+              exclude_subscriptions: Collection[str] = ()
+              ) -> list[Execution]:
+        """Start up to ``limit`` due pending executions, oldest first.
+
+        Due means ``next_attempt_at`` is None or not after ``now`` (default:
+        the current time). Each becomes ``running`` with ``started_at`` =
+        ``now``, one more attempt and this process as ``owner``; executions
+        of ``exclude_subscriptions`` are left pending. Bridges and threads
+        claiming at once get disjoint executions.
+        """
+        if limit <= 0:
+            return []
+        now = now or _now()
+        with self._write() as conn:
+            rows = _lifecycle.claim(conn, limit, now, exclude_subscriptions,
+                                    skip_locked=not self._sqlite)
+        return [Execution(**row) for row in rows]
+
+    def finish(self, execution_id: int, outcome: Outcome,
+               function_version: int | None,
+               log_tail_bytes: int = DEFAULT_LOG_TAIL_BYTES) -> None:
+        """End a running execution with ``outcome`` (a final status).
+
+        Keeps the last ``log_tail_bytes`` of its logs. An execution that is
+        not running (finished already, or recovered by a restart) is left
+        as it is, with a warning. Raises ValueError for another status.
+        """
+        if outcome.status not in FINAL_STATUSES:
+            raise ValueError(f'not a final status: {outcome.status!r}')
+        measured = 0 < outcome.started_at <= outcome.finished_at
+        values = {
+            'status': outcome.status,
+            'result': outcome.result,
+            'error': outcome.error,
+            'logs': _lifecycle.tail(outcome.logs or '', log_tail_bytes),
+            'function_version': function_version,
+            'duration': outcome.duration if measured else None,
+        }
+        with self._write() as conn:
+            done = _lifecycle.finish(conn, execution_id, values, _now())
+        if not done:
+            LOG.warning('Execution %s is not running; its outcome %s was '
+                        'not recorded', execution_id, outcome.status)
+
+    def retry(self, execution_id: int, not_before: datetime.datetime,
+              error: str) -> None:
+        """Put a running execution back to pending, due at ``not_before``.
+
+        ``error`` says why the last attempt failed. An execution that is not
+        running is left as it is, with a warning.
+        """
+        with self._write() as conn:
+            done = _lifecycle.retry(conn, execution_id, not_before, error,
+                                    _now())
+        if not done:
+            LOG.warning('Execution %s is not running; its retry was not '
+                        'recorded', execution_id)
+
+    def recover_running(self) -> int:
+        """Put executions left running by a dead bridge back to pending.
+
+        Call it once as the bridge starts, before claiming: this process's
+        own running executions count as abandoned too. Only provably dead
+        owners are recovered: no owner, or a dead process of this host;
+        running executions of other hosts stay as they are (see
+        :mod:`pratai_bridge.journal._lifecycle`). Returns how many.
+        """
+        abandoned = _lifecycle.abandoned_by(socket.gethostname(), os.getpid())
+        with self._write() as conn:
+            return _lifecycle.recover(conn, _now(), abandoned)
+
     def list_rejected(self, limit: int | None = None) -> list[StoredRejected]:
         """Rejected notifications, newest first."""
         query = sa.select(*(_REJECTED.c[f.name]
@@ -235,7 +330,7 @@ class Journal:
             _EXECUTIONS.c.status)
         with self._read() as conn:
             result = dict.fromkeys(EXECUTION_STATUSES, 0)
-            result.update(conn.execute(by_status).tuples().all())
+            result.update(conn.execute(by_status).all())
             result['executions'] = sum(result.values())
             for key, table in (('events', _EVENTS), ('rejected', _REJECTED)):
                 result[key] = conn.execute(
@@ -261,91 +356,8 @@ class Journal:
             yield conn
 
 
-def _make_engine(url: sa.URL, memory: bool) -> sa.Engine:
-    if url.get_backend_name() != 'sqlite':
-        return sa.create_engine(url, pool_pre_ping=True)
-    kwargs: dict[str, Any] = {'connect_args': {
-        'timeout': _SQLITE_BUSY_TIMEOUT, 'check_same_thread': False}}
-    if memory:
-        # One connection for everyone, or each thread gets its own empty
-        # database.
-        kwargs['poolclass'] = pool.StaticPool
-    engine = sa.create_engine(url, **kwargs)
-    sa.event.listen(engine, 'connect', _sqlite_connect)
-    sa.event.listen(engine, 'begin', _sqlite_begin)
-    return engine
-
-
-def _sqlite_connect(dbapi_connection: Any, record: Any) -> None:
-    # pysqlite's own transaction handling issues no BEGIN before DDL, so a
-    # failed migration would be half applied: turn it off and let
-    # _sqlite_begin emit BEGIN (the recipe in SQLAlchemy's SQLite docs).
-    dbapi_connection.isolation_level = None
-    cursor = dbapi_connection.cursor()
-    try:
-        cursor.execute('PRAGMA journal_mode=WAL')
-        cursor.execute('PRAGMA synchronous=NORMAL')
-        cursor.execute('PRAGMA foreign_keys=ON')
-    finally:
-        cursor.close()
-
-
-def _sqlite_begin(conn: sa.Connection) -> None:
-    conn.exec_driver_sql(conn.get_execution_options().get('pratai_begin',
-                                                          'BEGIN'))
-
-
-def _event_rows(events: Sequence[Event],
-                matches: Sequence[tuple[Event, Subscription]],
-                now: datetime.datetime) -> list[dict[str, Any]]:
-    unique = {event.message_id: event for event in events}
-    for event, _ in matches:
-        unique.setdefault(event.message_id, event)
-    return [{
-        'message_id': event.message_id,
-        'source': event.source,
-        'event_type': event.event_type,
-        'publisher_id': event.publisher_id,
-        'priority': event.priority,
-        'timestamp': event.timestamp,
-        'project_id': event.project_id,
-        'user_id': event.user_id,
-        'resource_id': event.resource_id,
-        'exchange': event.exchange,
-        'document': event.as_document(),
-        'received_at': now,
-    } for _, event in sorted(unique.items())]
-
-
-def _execution_rows(matches: Sequence[tuple[Event, Subscription]],
-                    now: datetime.datetime) -> list[dict[str, Any]]:
-    unique = {(event.message_id, sub.name): (event, sub)
-              for event, sub in matches}
-    return [{
-        'message_id': event.message_id,
-        'subscription': sub.name,
-        'function': sub.function,
-        'status': 'pending',
-        'event_type': event.event_type,
-        'source': event.source,
-        'created_at': now,
-        'updated_at': now,
-        'attempts': 0,
-    } for _, (event, sub) in sorted(unique.items())]
-
-
-def _rejected_rows(rejected: Sequence[Rejected],
-                   now: datetime.datetime) -> list[dict[str, Any]]:
-    unique = {item.message_id: item for item in rejected}
-    return [{
-        'message_id': item.message_id,
-        'status': 'rejected',
-        'exchange': item.exchange,
-        'event_type': item.event_type,
-        'reason': item.reason,
-        'raw': item.raw,
-        'received_at': now,
-    } for _, item in sorted(unique.items())]
+def _now() -> datetime.datetime:
+    return datetime.datetime.now(datetime.UTC)
 
 
 def _stored_event(row: dict[str, Any]) -> StoredEvent:

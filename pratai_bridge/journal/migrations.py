@@ -21,18 +21,43 @@ to :data:`STEPS` where ``upgrade(connection)`` turns version ``n`` into
 
 from collections.abc import Callable
 from collections.abc import Sequence
+from typing import Any
 
 import sqlalchemy as sa
 
 from pratai_bridge.journal import models
 
-#: The version of the schema :mod:`.models` declares when STEPS is empty.
+#: The first schema version, the one a database with no steps run has.
 BASELINE = 1
 
 Step = tuple[int, Callable[[sa.Connection], None]]
 
-#: Upgrades from the version before each one, in order (none yet).
-STEPS: tuple[Step, ...] = ()
+
+def _add_columns(connection: sa.Connection, table: str,
+                 *columns: sa.Column[Any]) -> None:
+    """``ALTER TABLE table ADD COLUMN`` each of ``columns`` (nullable).
+
+    Each column is rendered by the connection's dialect, as create_all()
+    would render it: the same types on a migrated and a new database.
+    """
+    sa.Table(table, sa.MetaData(), *columns)
+    for column in columns:
+        spec = sa.schema.CreateColumn(column).compile(
+            dialect=connection.dialect)
+        connection.execute(sa.text(f'ALTER TABLE {table} ADD COLUMN {spec}'))
+
+
+def _v2_dispatch(connection: sa.Connection) -> None:
+    """Version 2: when a retry may run, and who runs an execution."""
+    _add_columns(connection, 'executions',
+                 sa.Column('next_attempt_at', models.UTCDateTime()),
+                 sa.Column('owner', sa.String(255)))
+
+
+#: Upgrades from the version before each one, in order.
+STEPS: tuple[Step, ...] = (
+    (2, _v2_dispatch),
+)
 
 # Any constant will do: it names "the journal migration" to PostgreSQL so
 # that bridges starting together upgrade one after the other.

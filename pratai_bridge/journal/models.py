@@ -8,7 +8,10 @@ Two column types keep the schema portable: :class:`UTCDateTime` stores UTC
 (``timestamptz`` on PostgreSQL, naive UTC text on SQLite, which has no time
 zones) and always returns aware UTC datetimes; :class:`JSONText` stores JSON
 as plain text rather than a dialect JSON type, so both databases hold the
-same bytes.
+same bytes. :class:`IntegerText` reads a text column as integers.
+
+These classes describe the latest schema; :mod:`.migrations` brings older
+databases to it.
 """
 
 import datetime
@@ -72,6 +75,26 @@ class JSONText(sa.types.TypeDecorator[Any]):
         return None if value is None else json.loads(value)
 
 
+class IntegerText(sa.types.TypeDecorator[int]):
+    """An integer kept in a text column.
+
+    Schema version 1 declared ``executions.function_version`` as text,
+    before functions had versions; changing a column's type in SQLite means
+    rebuilding the table, so the column stays text and reads as ``int``.
+    """
+
+    impl = sa.String(255)
+    cache_ok = True
+
+    def process_bind_param(self, value: int | None,
+                           dialect: sa.Dialect) -> str | None:
+        return None if value is None else str(int(value))
+
+    def process_result_value(self, value: str | None,
+                             dialect: sa.Dialect) -> int | None:
+        return None if value is None else int(value)
+
+
 class Base(orm.DeclarativeBase):
     pass
 
@@ -132,7 +155,8 @@ class ExecutionRow(Base):
 
     ``event_type`` and ``source`` are copied from the event so listings
     need no join. The columns from ``attempts`` on are written by the
-    function runner.
+    dispatcher, as an attempt is claimed (``running``), retried (back to
+    ``pending``) or finished (a final status).
     """
 
     __tablename__ = 'executions'
@@ -157,8 +181,8 @@ class ExecutionRow(Base):
     updated_at: orm.Mapped[datetime.datetime] = orm.mapped_column(
         UTCDateTime)
     attempts: orm.Mapped[int] = orm.mapped_column(sa.Integer, default=0)
-    function_version: orm.Mapped[str | None] = orm.mapped_column(
-        sa.String(255))
+    function_version: orm.Mapped[int | None] = orm.mapped_column(
+        IntegerText)
     started_at: orm.Mapped[datetime.datetime | None] = orm.mapped_column(
         UTCDateTime)
     finished_at: orm.Mapped[datetime.datetime | None] = orm.mapped_column(
@@ -167,6 +191,13 @@ class ExecutionRow(Base):
     result: orm.Mapped[Any] = orm.mapped_column(JSONText, nullable=True)
     error: orm.Mapped[str | None] = orm.mapped_column(sa.Text)
     logs: orm.Mapped[str | None] = orm.mapped_column(sa.Text)
+    # Since schema version 2. A pending execution runs no earlier than this
+    # (a retry's backoff); None means as soon as possible.
+    next_attempt_at: orm.Mapped[datetime.datetime | None] = \
+        orm.mapped_column(UTCDateTime)
+    # Since schema version 2: "hostname:pid" of the bridge that claimed the
+    # last attempt, so a restarting bridge recovers only its own dead runs.
+    owner: orm.Mapped[str | None] = orm.mapped_column(sa.String(255))
 
 
 #: What :mod:`.migrations` creates on an empty database.

@@ -33,6 +33,13 @@ def _broken(connection):
     raise RuntimeError('step failed')
 
 
+def _beyond(*upgrades):
+    """The shipped steps, then ``upgrades`` as the versions after them."""
+    latest = migrations.latest()
+    return migrations.STEPS + tuple(
+        (latest + n, upgrade) for n, upgrade in enumerate(upgrades, 1))
+
+
 def test_latest_is_baseline_without_steps():
     assert migrations.latest(()) == migrations.BASELINE == 1
     assert migrations.latest(((2, _add_extra_table),)) == 2
@@ -62,12 +69,14 @@ def test_older_database_is_migrated(journal_url, journal, monkeypatch,
                                     make_event):
     journal.record([make_event(1)], [], [])
     journal.stop()
-    steps = ((2, _add_extra_table), (3, _add_note_column))
-    monkeypatch.setattr(migrations, 'STEPS', steps)
+    latest = migrations.latest()
+    monkeypatch.setattr(migrations, 'STEPS',
+                        _beyond(_add_extra_table, _add_note_column))
 
     upgraded = Journal(journal_url)
     upgraded.start()
-    assert _sql(journal_url, 'SELECT version FROM schema_version') == [(3,)]
+    assert _sql(journal_url, 'SELECT version FROM schema_version') == [
+        (latest + 2,)]
     assert 'extra' in _tables(journal_url)
     assert 'note' in {row[1] for row in _sql(
         journal_url, 'PRAGMA table_info(executions)')}
@@ -77,22 +86,27 @@ def test_older_database_is_migrated(journal_url, journal, monkeypatch,
 
 def test_only_missing_steps_run(journal_url, journal, monkeypatch):
     journal.stop()
+    latest = migrations.latest()
     _sql(journal_url, 'CREATE TABLE extra (id INTEGER)')
-    _sql(journal_url, 'UPDATE schema_version SET version = 2')
-    # Step 2 would fail if run again (the table exists): it must be skipped.
+    _sql(journal_url, f'UPDATE schema_version SET version = {latest + 1}')
+    # That step would fail if run again (the table exists): it must be
+    # skipped, and so must the shipped ones.
     monkeypatch.setattr(migrations, 'STEPS',
-                        ((2, _add_extra_table), (3, _add_note_column)))
+                        _beyond(_add_extra_table, _add_note_column))
     Journal(journal_url).start()
-    assert _sql(journal_url, 'SELECT version FROM schema_version') == [(3,)]
+    assert _sql(journal_url, 'SELECT version FROM schema_version') == [
+        (latest + 2,)]
 
 
 def test_failed_step_rolls_back(journal_url, journal, monkeypatch):
     journal.stop()
+    latest = migrations.latest()
     monkeypatch.setattr(migrations, 'STEPS',
-                        ((2, _add_extra_table), (3, _broken)))
+                        _beyond(_add_extra_table, _broken))
     with pytest.raises(RuntimeError, match='step failed'):
         Journal(journal_url).start()
-    assert _sql(journal_url, 'SELECT version FROM schema_version') == [(1,)]
+    assert _sql(journal_url, 'SELECT version FROM schema_version') == [
+        (latest,)]
     assert not _tables(journal_url) & {'extra', 'half_done'}
 
 

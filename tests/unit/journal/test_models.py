@@ -46,7 +46,8 @@ def test_keys():
 def test_runner_columns_are_nullable():
     columns = models.ExecutionRow.__table__.c
     for name in ('function_version', 'started_at', 'finished_at',
-                 'duration', 'result', 'error', 'logs'):
+                 'duration', 'result', 'error', 'logs', 'next_attempt_at',
+                 'owner'):
         assert columns[name].nullable, name
     for name in ('message_id', 'subscription', 'function', 'status',
                  'created_at', 'attempts'):
@@ -85,3 +86,15 @@ def test_json_text():
         text)
     assert kind.process_bind_param(None, sqlite.dialect()) is None
     assert kind.process_result_value(None, sqlite.dialect()) is None
+
+
+def test_integer_text():
+    kind = models.IntegerText()
+    assert kind.process_bind_param(12, sqlite.dialect()) == '12'
+    assert kind.process_result_value('12', postgresql.dialect()) == 12
+    assert kind.process_bind_param(None, sqlite.dialect()) is None
+    assert kind.process_result_value(None, sqlite.dialect()) is None
+    # Still a text column: version 1 declared it so.
+    column = models.ExecutionRow.__table__.c.function_version
+    assert str(column.type.compile(dialect=sqlite.dialect())) == \
+        'VARCHAR(255)'

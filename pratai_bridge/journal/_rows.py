@@ -1,0 +1,65 @@
+"""The rows :meth:`Journal.record <pratai_bridge.journal.api.Journal.record>`
+inserts, one per key, sorted by key (see the api module: sorted inserts
+cannot deadlock each other on PostgreSQL).
+"""
+
+import datetime
+from collections.abc import Sequence
+from typing import Any
+
+from pratai_bridge.events.model import Event
+from pratai_bridge.events.model import Rejected
+from pratai_bridge.subscriptions.model import Subscription
+
+
+def event_rows(events: Sequence[Event],
+                matches: Sequence[tuple[Event, Subscription]],
+                now: datetime.datetime) -> list[dict[str, Any]]:
+    unique = {event.message_id: event for event in events}
+    for event, _ in matches:
+        unique.setdefault(event.message_id, event)
+    return [{
+        'message_id': event.message_id,
+        'source': event.source,
+        'event_type': event.event_type,
+        'publisher_id': event.publisher_id,
+        'priority': event.priority,
+        'timestamp': event.timestamp,
+        'project_id': event.project_id,
+        'user_id': event.user_id,
+        'resource_id': event.resource_id,
+        'exchange': event.exchange,
+        'document': event.as_document(),
+        'received_at': now,
+    } for _, event in sorted(unique.items())]
+
+
+def execution_rows(matches: Sequence[tuple[Event, Subscription]],
+                    now: datetime.datetime) -> list[dict[str, Any]]:
+    unique = {(event.message_id, sub.name): (event, sub)
+              for event, sub in matches}
+    return [{
+        'message_id': event.message_id,
+        'subscription': sub.name,
+        'function': sub.function,
+        'status': 'pending',
+        'event_type': event.event_type,
+        'source': event.source,
+        'created_at': now,
+        'updated_at': now,
+        'attempts': 0,
+    } for _, (event, sub) in sorted(unique.items())]
+
+
+def rejected_rows(rejected: Sequence[Rejected],
+                   now: datetime.datetime) -> list[dict[str, Any]]:
+    unique = {item.message_id: item for item in rejected}
+    return [{
+        'message_id': item.message_id,
+        'status': 'rejected',
+        'exchange': item.exchange,
+        'event_type': item.event_type,
+        'reason': item.reason,
+        'raw': item.raw,
+        'received_at': now,
+    } for _, item in sorted(unique.items())]

@@ -1,0 +1,469 @@
+"""The dispatcher, with a fake store and runner on a real SQLite journal."""
+
+import collections
+import datetime
+import logging
+import threading
+import time
+
+import pytest
+from oslo_config import cfg
+
+from pratai_bridge.conf import dispatcher as dispatcher_conf
+from pratai_bridge.dispatch import Dispatcher
+from pratai_bridge.events.model import Event
+from pratai_bridge.functions.model import Function
+from pratai_bridge.functions.model import FunctionSpec
+from pratai_bridge.functions.store.base import FunctionNotFound
+from pratai_bridge.functions.store.base import Store
+from pratai_bridge.functions.store.base import StoreUnavailable
+from pratai_bridge.journal import FINAL_STATUSES
+from pratai_bridge.journal import Journal
+from pratai_bridge.runners.base import Limits
+from pratai_bridge.runners.base import Outcome
+from pratai_bridge.runners.base import Runner
+from pratai_bridge.runners.base import RunnerError
+from pratai_bridge.subscriptions.model import Delivery
+from pratai_bridge.subscriptions.model import Subscription
+
+UTC = datetime.UTC
+WAIT = 10  # seconds: generous bounds, never reached when things work
+
+
+def _function(name='hello', version=3, **spec):
+    return Function(spec=FunctionSpec(name=name, handler='main', **spec),
+                    version=version, sha256='0' * 64, size=10,
+                    created_at='2026-11-28T00:00:00Z')
+
+
+def _succeeded(payload):
+    return Outcome('succeeded', result={'seen': payload['message_id']},
+                   logs='ran\n', started_at=10.0, finished_at=10.5)
+
+
+class FakeStore(Store):
+    """Functions by name; ``outages`` get() calls fail first."""
+
+    def __init__(self, *functions, outages=0):
+        super().__init__(cfg.ConfigOpts())
+        self.functions = {f.name: f for f in functions}
+        self.outages = outages
+
+    def put(self, spec, package):
+        raise NotImplementedError
+
+    def get(self, name, version=None):
+        if self.outages:
+            self.outages -= 1
+            raise StoreUnavailable('swift is down')
+        try:
+            return self.functions[name]
+        except KeyError:
+            raise FunctionNotFound(name) from None
+
+    def fetch(self, function):
+        return b'zip of ' + function.ref.encode()
+
+    def list(self):
+        return list(self.functions.values())
+
+    def delete(self, name):
+        return [self.functions.pop(name)]
+
+
+class FakeRunner(Runner):
+    """Plays ``script`` (Outcomes, exceptions, or callables of the payload)
+    one per run, then succeeds; blocks each run on ``gate`` when given;
+    counts runs in flight per subscription.
+    """
+
+    def __init__(self, *script, gate=None):
+        super().__init__(cfg.ConfigOpts())
+        self.script = list(script)
+        self.gate = gate
+        self.calls = []
+        self.prepared = []
+        self.active = collections.Counter()
+        self.peak = collections.Counter()
+        self._lock = threading.Lock()
+
+    def prepare(self, function, package):
+        self.prepared.append((function.ref, package))
+
+    def run(self, function, payload, limits):
+        subscription = payload['subscription']
+        with self._lock:
+            self.calls.append((function.ref, payload, limits))
+            step = self.script.pop(0) if self.script else _succeeded
+            self.active[subscription] += 1
+            self.active['*'] += 1
+            for key in (subscription, '*'):
+                self.peak[key] = max(self.peak[key], self.active[key])
+        try:
+            if self.gate is not None:
+                assert self.gate.wait(WAIT)
+            if isinstance(step, Exception):
+                raise step
+            return step(payload) if callable(step) else step
+        finally:
+            with self._lock:
+                self.active[subscription] -= 1
+                self.active['*'] -= 1
+
+
+def _event(number):
+    return Event(message_id=f'msg-{number:04d}', source='nova',
+                 event_type='compute.instance.create.end',
+                 publisher_id='compute.host-1', priority='info',
+                 timestamp='2026-11-28T03:02:28Z', project_id='p',
+                 user_id='u', resource_id=f'r-{number}',
+                 payload={'n': number}, details={'flavor': 'tiny'},
+                 exchange='nova')
+
+
+def _wait_for(predicate, what):
+    deadline = time.monotonic() + WAIT
+    while not predicate():
+        assert time.monotonic() < deadline, f'gave up waiting for {what}'
+        time.sleep(0.01)
+
+
+@pytest.fixture
+def conf():
+    conf = cfg.ConfigOpts()
+    dispatcher_conf.register_opts(conf)
+    conf([], default_config_files=[], default_config_dirs=[])
+    for name, value in (('poll_interval', 0.05), ('retry_delay', 0.01),
+                        ('retry_max_delay', 0.02)):
+        conf.set_override(name, value, group='dispatcher')
+    return conf
+
+
+@pytest.fixture
+def journal(tmp_path):
+    journal = Journal(f"sqlite:///{tmp_path / 'journal.sqlite'}")
+    journal.start()
+    yield journal
+    journal.stop()
+
+
+class Harness:
+    """A dispatcher on ``journal`` and its fakes; stopped after the test."""
+
+    def __init__(self, conf, journal):
+        self.conf = conf
+        self.journal = journal
+        self.store = FakeStore(_function())
+        self.runner = FakeRunner()
+        self.subscriptions = {
+            'on-create': Subscription(name='on-create', function='hello')}
+        self.dispatcher = None
+
+    def start(self):
+        self.dispatcher = Dispatcher(self.conf, self.journal, self.store,
+                                     self.runner, lambda: self.subscriptions)
+        self.dispatcher.start()
+        return self.dispatcher
+
+    def subscribe(self, name, function='hello', **delivery):
+        self.subscriptions[name] = Subscription(
+            name=name, function=function, delivery=Delivery(**delivery))
+
+    def record(self, *numbers, subscription='on-create'):
+        """Journal one execution per event number; returns their ids."""
+        sub = self.subscriptions.get(subscription) or Subscription(
+            name=subscription, function='hello')
+        events = [_event(n) for n in numbers]
+        self.journal.record(events, [(e, sub) for e in events], [])
+        if self.dispatcher is not None:
+            self.dispatcher.wake()
+        return sorted(e.id for e in self.journal.list_executions(
+            subscription=subscription) if e.message_id in {
+                ev.message_id for ev in events})
+
+    def finished(self, execution_id):
+        _wait_for(lambda: self.journal.get_execution(execution_id).status
+                  in FINAL_STATUSES, f'execution {execution_id}')
+        return self.journal.get_execution(execution_id)
+
+
+@pytest.fixture
+def harness(conf, journal):
+    made = Harness(conf, journal)
+    yield made
+    if made.runner.gate is not None:
+        made.runner.gate.set()
+    if made.dispatcher is not None:
+        assert made.dispatcher.stop(WAIT)
+
+
+def test_success(harness):
+    harness.store = FakeStore(_function(version=7, memory=256, timeout=10,
+                                        network='bridge'))
+    harness.subscribe('on-create', timeout=5)
+    harness.start()
+    (execution_id,) = harness.record(1)
+    execution = harness.finished(execution_id)
+
+    assert (execution.status, execution.result, execution.function_version,
+            execution.attempts, execution.error, execution.logs,
+            execution.duration) == ('succeeded', {'seen': 'msg-0001'}, 7, 1,
+                                    None, 'ran\n', 0.5)
+    ((ref, payload, limits),) = harness.runner.calls
+    assert ref == 'hello:7'
+    assert payload == dict(_event(1).as_document(), subscription='on-create')
+    assert limits == Limits(memory_mb=256, timeout_s=5, network=True)
+    assert harness.runner.prepared == [('hello:7', b'zip of hello:7')]
+
+
+def test_limits_take_the_shorter_timeout(harness):
+    harness.store = FakeStore(_function(timeout=3))
+    harness.subscribe('on-create', timeout=30)
+    harness.start()
+    harness.finished(harness.record(1)[0])
+    ((_, _, limits),) = harness.runner.calls
+    assert limits == Limits(memory_mb=128, timeout_s=3, network=False)
+
+
+def test_logs_keep_the_configured_tail(harness, conf):
+    conf.set_override('log_tail_bytes', 8, group='dispatcher')
+    harness.runner.script = [Outcome('succeeded', logs='x' * 90 + 'the end')]
+    harness.start()
+    assert harness.finished(harness.record(1)[0]).logs == 'xthe end'
+
+
+def test_failure_is_retried_then_dead_lettered(harness):
+    harness.subscribe('on-create', max_attempts=3)
+    harness.runner.script = [
+        Outcome('failed', error=f'Traceback ...\nValueError: {n}')
+        for n in range(1, 4)]
+    harness.start()
+    execution = harness.finished(harness.record(1)[0])
+
+    assert (execution.status, execution.attempts, execution.error) == (
+        'failed', 3, 'Traceback ...\nValueError: 3')
+    assert len(harness.runner.calls) == 3
+    assert [e.id for e in harness.journal.list_executions(
+        status='failed')] == [execution.id]
+
+
+def test_failure_then_success(harness):
+    harness.runner.script = [Outcome('failed', error='flaky')]
+    harness.start()
+    execution = harness.finished(harness.record(1)[0])
+    assert (execution.status, execution.attempts) == ('succeeded', 2)
+
+
+def test_retry_waits_for_its_backoff(harness, conf):
+    conf.set_override('retry_delay', 60, group='dispatcher')
+    conf.set_override('retry_max_delay', 600, group='dispatcher')
+    harness.runner.script = [Outcome('failed', error='boom')]
+    harness.start()
+    (execution_id,) = harness.record(1)
+    _wait_for(lambda: harness.journal.get_execution(execution_id).error,
+              'the retry')
+    execution = harness.journal.get_execution(execution_id)
+    now = datetime.datetime.now(UTC)
+    assert (execution.status, execution.attempts) == ('pending', 1)
+    assert (now + datetime.timedelta(seconds=25) < execution.next_attempt_at
+            <= now + datetime.timedelta(seconds=60))
+    time.sleep(0.2)
+    assert len(harness.runner.calls) == 1
+
+
+def test_timeout_outcome(harness):
+    harness.subscribe('on-create', max_attempts=2)
+    harness.runner.script = [Outcome('timeout', error='timed out after 30 s')
+                             ] * 2
+    harness.start()
+    execution = harness.finished(harness.record(1)[0])
+    assert (execution.status, execution.attempts, execution.error) == (
+        'timeout', 2, 'timed out after 30 s')
+
+
+def test_store_outage_is_retried(harness):
+    harness.store.outages = 1
+    harness.start()
+    execution = harness.finished(harness.record(1)[0])
+    assert (execution.status, execution.attempts) == ('succeeded', 2)
+
+
+def test_long_store_outage_ends_in_error(harness):
+    harness.subscribe('on-create', max_attempts=2)
+    harness.store.outages = 5
+    harness.start()
+    execution = harness.finished(harness.record(1)[0])
+    assert (execution.status, execution.attempts, execution.error) == (
+        'error', 2, 'store: swift is down')
+    assert harness.runner.calls == []
+
+
+def test_function_not_found_is_not_retried(harness):
+    harness.store = FakeStore()
+    harness.start()
+    execution = harness.finished(harness.record(1)[0])
+    assert (execution.status, execution.attempts, execution.function_version
+            ) == ('error', 1, None)
+    assert execution.error.startswith('function hello not found')
+    assert harness.runner.calls == []
+
+
+def test_subscription_gone(harness):
+    (execution_id,) = harness.record(1, subscription='removed')
+    harness.start()
+    execution = harness.finished(execution_id)
+    assert (execution.status, execution.attempts, execution.error) == (
+        'error', 1, 'subscription removed no longer exists')
+    assert harness.runner.calls == []
+
+
+def test_runner_error_is_retried(harness):
+    harness.runner.script = [RunnerError('docker is down')]
+    harness.start()
+    execution = harness.finished(harness.record(1)[0])
+    assert (execution.status, execution.attempts) == ('succeeded', 2)
+
+
+def test_unknown_status_from_a_runner_is_an_error(harness):
+    harness.subscribe('on-create', max_attempts=1)
+    harness.runner.script = [Outcome('pending')]
+    harness.start()
+    execution = harness.finished(harness.record(1)[0])
+    assert (execution.status, execution.error) == (
+        'error', "the runner returned the unknown status 'pending'")
+
+
+def test_dispatcher_errors_are_logged_and_decided(harness, caplog):
+    harness.subscribe('on-create', max_attempts=2)
+    harness.runner.script = [ValueError('bug'), ValueError('bug')]
+    harness.start()
+    (execution_id,) = harness.record(1)
+    execution = harness.finished(execution_id)
+
+    assert (execution.status, execution.attempts, execution.error) == (
+        'error', 2, "dispatcher error: ValueError('bug')")
+    logged = [r for r in caplog.records if r.exc_info
+              and r.levelno == logging.ERROR]
+    assert len(logged) == 2
+    assert all(f'Execution {execution_id} (subscription on-create, '
+               'message msg-0001)' in r.getMessage() for r in logged)
+    # No thread died: the next execution runs.
+    assert harness.finished(harness.record(2)[0]).status == 'succeeded'
+
+
+def test_failed_journal_write_is_kept_and_retried(harness, caplog):
+    real_finish = harness.journal.finish
+    failures = []
+
+    def flaky_finish(*args, **kwargs):
+        if not failures:
+            failures.append(args)
+            raise OSError('database is away')
+        return real_finish(*args, **kwargs)
+
+    harness.journal.finish = flaky_finish
+    harness.start()
+    execution = harness.finished(harness.record(1)[0])
+    assert (execution.status, execution.attempts) == ('succeeded', 1)
+    assert len(failures) == 1
+    assert 'recording its outcome failed' in caplog.text
+
+
+def test_concurrency_limits(harness, conf):
+    conf.set_override('workers', 4, group='dispatcher')
+    harness.subscribe('narrow', concurrency=2)
+    harness.subscribe('wide', concurrency=10)
+    harness.runner.gate = threading.Event()
+    ids = harness.record(*range(6), subscription='narrow')
+    ids += harness.record(*range(6), subscription='wide')
+    harness.start()
+
+    active = harness.runner.active
+    _wait_for(lambda: active['*'] == 4, 'four runs')
+    time.sleep(0.2)  # room for a wrong fifth claim to show
+    assert (active['narrow'], active['wide'], active['*']) == (2, 2, 4)
+    assert harness.journal.counts()['running'] == 4
+    harness.runner.gate.set()
+    for execution_id in ids:
+        assert harness.finished(execution_id).status == 'succeeded'
+    peak = harness.runner.peak
+    assert (peak['narrow'], peak['*']) == (2, 4)
+
+
+def test_stop_waits_for_running_executions(harness):
+    harness.runner.gate = threading.Event()
+    harness.start()
+    (execution_id,) = harness.record(1)
+    _wait_for(lambda: harness.runner.active['*'] == 1, 'the run')
+    stopped = []
+    stopper = threading.Thread(
+        target=lambda: stopped.append(harness.dispatcher.stop(WAIT)))
+    stopper.start()
+    time.sleep(0.2)
+    assert stopper.is_alive()
+    (later,) = harness.record(2)  # recorded while stopping: not claimed
+    harness.runner.gate.set()
+    stopper.join(WAIT)
+    assert stopped == [True]
+    assert harness.journal.get_execution(execution_id).status == 'succeeded'
+    time.sleep(0.1)
+    assert harness.journal.get_execution(later).status == 'pending'
+    assert len(harness.runner.calls) == 1
+
+
+def test_stop_gives_up_at_its_timeout(harness):
+    harness.runner.gate = threading.Event()
+    harness.start()
+    (execution_id,) = harness.record(1)
+    _wait_for(lambda: harness.runner.active['*'] == 1, 'the run')
+    assert harness.dispatcher.stop(0.1) is False
+    assert harness.journal.get_execution(execution_id).status == 'running'
+    harness.runner.gate.set()
+    assert harness.finished(execution_id).status == 'succeeded'
+
+
+def test_start_recovers_a_crashed_run(harness):
+    (execution_id,) = harness.record(1)
+    harness.journal.claim(1)  # ... and the bridge died running it
+    harness.start()
+    execution = harness.finished(execution_id)
+    assert (execution.status, execution.attempts) == ('succeeded', 2)
+
+
+def test_a_run_that_keeps_killing_the_bridge_is_given_up(harness):
+    harness.subscribe('on-create', max_attempts=2)
+    (execution_id,) = harness.record(1)
+    harness.journal.claim(1)
+    harness.journal.retry(execution_id, datetime.datetime.now(UTC), 'x')
+    harness.journal.claim(1)  # attempt 2 of 2 was running at the crash
+    harness.start()
+    execution = harness.finished(execution_id)
+    assert (execution.status, execution.attempts) == ('error', 3)
+    assert execution.error.startswith('gave up after 2 attempts, the last '
+                                      'one interrupted')
+    assert harness.runner.calls == []
+
+
+def test_wake_starts_work_before_the_poll(harness, conf):
+    conf.set_override('poll_interval', 60, group='dispatcher')
+    harness.start()
+    time.sleep(0.1)  # the loop's first look found nothing
+    event = _event(1)
+    harness.journal.record([event], [(event, harness.subscriptions[
+        'on-create'])], [])
+    time.sleep(0.2)
+    assert harness.runner.calls == []  # nothing looks before a minute
+    harness.dispatcher.wake()
+    (execution,) = harness.journal.list_executions()
+    assert harness.finished(execution.id).status == 'succeeded'
+
+
+def test_start_twice_is_refused(harness):
+    harness.start()
+    with pytest.raises(RuntimeError, match='already started'):
+        harness.dispatcher.start()
+
+
+def test_stop_before_start(harness):
+    assert Dispatcher(harness.conf, harness.journal, harness.store,
+                      harness.runner, dict).stop() is True
