@@ -1,5 +1,6 @@
 """Command-line entry points. Once-per-process setup lives here."""
 
+import warnings
 from collections.abc import Sequence
 
 from oslo_config import cfg
@@ -8,6 +9,12 @@ from oslo_log import log as logging
 from pratai_bridge.conf import CONF
 
 PROJECT = 'pratai-bridge'
+
+# oslo.messaging imports oslo.service, which imports eventlet only to warn
+# that eventlet is deprecated; the bridge never uses eventlet.
+warnings.filterwarnings('ignore', message=r'\s*Eventlet is deprecated')
+warnings.filterwarnings('ignore', category=DeprecationWarning,
+                        module='oslo_service|oslo_utils')
 
 # oslo.messaging and kombu log every reconnect attempt at INFO.
 _LOG_LEVELS = ['amqp=WARN', 'kombu=WARN', 'oslo.messaging=INFO',

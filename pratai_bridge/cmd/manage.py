@@ -1,5 +1,6 @@
 """``pratai-bridge-manage``: the admin CLI (cliff; commands in manage/)."""
 
+import logging
 import sys
 from collections.abc import Sequence
 
@@ -29,6 +30,15 @@ class ManageApp(app.App):
                                 metavar='PATH',
                                 help=f'oslo.config {name} (repeatable)')
         return parser
+
+    def configure_logging(self) -> None:
+        # A library's module-level logging call may have run basicConfig
+        # before cliff sets up its console; two handlers print each error
+        # twice and let debug lines through.
+        root = logging.getLogger()
+        for handler in list(root.handlers):
+            root.removeHandler(handler)
+        super().configure_logging()
 
     def initialize_app(self, argv: Sequence[str]) -> None:
         args = [f'--config-file={f}' for f in self.options.config_file]

@@ -29,8 +29,8 @@ def read_notification(path: str, exchange: str | None) -> Notification:
     """Load one notification file; errors become a CommandError."""
     try:
         return decode.load_file(path, exchange)
-    except (OSError, decode.DecodeError) as exc:
-        raise CommandError(f'{path}: {exc}') from exc
+    except decode.DecodeError as exc:  # its message names the file
+        raise CommandError(str(exc)) from exc
 
 
 @contextlib.contextmanager

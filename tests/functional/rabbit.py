@@ -44,10 +44,14 @@ class Publisher:
             # control_exchange is per ConfigOpts, so each exchange gets its
             # own, exactly as each service has its own configuration.
             conf = cfg.ConfigOpts()
-            conf([])
+            conf([], default_config_files=[])
+            # The driver takes control_exchange when the transport is
+            # made; the first transport only registers the option.
+            oslo_messaging.get_notification_transport(
+                conf, url=self._url).cleanup()
+            conf.set_override('control_exchange', exchange)
             transport = oslo_messaging.get_notification_transport(
                 conf, url=self._url)
-            conf.set_override('control_exchange', exchange)
             self._transports.append(transport)
             self._notifiers[key] = oslo_messaging.Notifier(
                 transport, publisher_id, driver='messagingv2',

@@ -19,7 +19,7 @@ subscriptions:
     function: thumbnail
     filters:
       - event_type: objectstore.http.request
-      - pattern: {details: {method: [PUT]}}
+      - pattern: {details: {method: [PUT], container: [backups]}}
   - name: on-alarm
     function: scale-up
     filters:
@@ -43,7 +43,7 @@ SOURCES = [
 
 
 def _publish_sample(publisher, relative, exchange, topic):
-    notification = decode.load_file(str(samples.SAMPLES_DIR / relative),
+    notification = decode.load_file(str(samples.path(relative)),
                                     exchange)
     publisher.publish(exchange, topic, notification.priority,
                       notification.publisher_id, notification.event_type,
@@ -93,8 +93,8 @@ def test_redelivered_wire_message_adds_nothing_twice(make_bridge, publisher):
     bridge = make_bridge()
     bridge.subscribe('10-main.yaml', SUBSCRIPTIONS)
     bridge.start()
-    body = (samples.SAMPLES_DIR / 'wire' /
-            'swift.objectstore.http.request.PUT.amqp-body.json').read_bytes()
+    body = samples.path(
+        'wire/swift.objectstore.http.request.PUT.amqp-body.json').read_bytes()
     # The exact bytes ceilometermiddleware put on the wire, twice: what the
     # broker does when a consumer dies before its ack.
     for _ in range(2):
@@ -104,19 +104,18 @@ def test_redelivered_wire_message_adds_nothing_twice(make_bridge, publisher):
     found = bridge.wait_for_executions(2)
     bridge.wait_for_log('Batch from', count=2)
     assert bridge.stop() == 0
-    found = bridge.executions(subscription='on-object-upload')
-    assert len(found) == 1
     wire = json.loads(json.loads(body)['oslo.message'])
-    assert found[0]['message_id'] == wire['message_id']
+    found = [e for e in bridge.executions(subscription='on-object-upload')
+             if e['message_id'] == wire['message_id']]
+    assert len(found) == 1
 
 
 def test_sigterm_drains_and_loses_nothing(make_bridge, publisher):
     bridge = make_bridge()
     bridge.subscribe('10-main.yaml', SUBSCRIPTIONS)
     bridge.start()
-    notification = decode.load_file(str(
-        samples.SAMPLES_DIR / 'nova-legacy' /
-        'compute.instance.create.end.ceilometer-tests.json'))
+    notification = decode.load_file(str(samples.path(
+        'nova-legacy/compute.instance.create.end.ceilometer-tests.json')))
     total = 600
     for _ in range(total):
         publisher.publish('nova', 'notifications', 'info',

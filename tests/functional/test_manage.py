@@ -23,7 +23,7 @@ def bridge(tmp_path):
 
 
 def _paths(*relative):
-    return [str(samples.SAMPLES_DIR / r) for r in relative]
+    return [str(samples.path(r)) for r in relative]
 
 
 def test_validate_accepts_good_files(bridge):
