@@ -6,15 +6,17 @@ handed a ``conf`` object.
 
 from oslo_config import cfg
 
+from pratai_bridge.conf import dispatcher
 from pratai_bridge.conf import journal
 from pratai_bridge.conf import listener
 from pratai_bridge.conf import paths
+from pratai_bridge.conf import store
 from pratai_bridge.conf import subscriptions
 
 CONF = cfg.CONF
 
 #: every option module, in the order the sample config lists them
-MODULES = (paths, listener, subscriptions, journal)
+MODULES = (paths, listener, subscriptions, journal, dispatcher, store)
 
 
 def register_opts(conf: cfg.ConfigOpts) -> None:

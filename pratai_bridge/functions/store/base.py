@@ -1,6 +1,7 @@
 """The store plugin contract (namespace ``pratai_bridge.stores``)."""
 
 import abc
+import builtins
 
 from oslo_config import cfg
 
@@ -53,6 +54,7 @@ class Store(abc.ABC):
     def list(self) -> list[Function]:
         """The latest version of every function, by name."""
 
+    # builtins.list: in the class body, "list" is the method above.
     @abc.abstractmethod
-    def delete(self, name: str) -> list[Function]:
+    def delete(self, name: str) -> builtins.list[Function]:
         """Delete every version of ``name``; return what was deleted."""

@@ -1,0 +1,87 @@
+"""Creating and deleting functions: every step besides the store's own.
+
+The admin CLI (and any later API) calls these, never ``store.put`` or
+``store.delete`` directly, so steps that belong to a function's life
+(building its image ahead of time, removing a deleted function's images)
+join here without touching the callers.
+"""
+
+from oslo_config import cfg
+
+from pratai_bridge.functions import names
+from pratai_bridge.functions import package as package_mod
+from pratai_bridge.functions.model import NETWORKS
+from pratai_bridge.functions.model import RUNTIMES
+from pratai_bridge.functions.model import Function
+from pratai_bridge.functions.model import FunctionSpec
+from pratai_bridge.functions.store.base import Store
+
+__all__ = ['MEMORY_RANGE', 'TIMEOUT_RANGE', 'InvalidFunction',
+           'create_function', 'delete_function', 'make_spec']
+
+#: MiB a function may ask for, inclusive
+MEMORY_RANGE = (16, 16384)
+#: seconds a function may ask for, inclusive
+TIMEOUT_RANGE = (1, 3600)
+_MIB = 1024 * 1024
+
+
+class InvalidFunction(ValueError):
+    """A function's settings are out of bounds; the message says which."""
+
+
+def make_spec(name: str, handler: str, memory: int = 128, timeout: int = 30,
+              network: str = 'none', runtime: str = 'python3'
+              ) -> FunctionSpec:
+    """A FunctionSpec, once every setting is checked (ValueError if not)."""
+    _check_settings(name, memory, timeout, network, runtime)
+    return FunctionSpec(name=name, handler=handler, runtime=runtime,
+                        memory=memory, timeout=timeout, network=network)
+
+
+def _check_settings(name: str, memory: int, timeout: int, network: str,
+                    runtime: str) -> None:
+    names.check_name(name)
+    _check_range('memory (MiB)', memory, MEMORY_RANGE)
+    _check_range('timeout (s)', timeout, TIMEOUT_RANGE)
+    if network not in NETWORKS:
+        raise InvalidFunction(f'network {network!r} is not one of '
+                              f'{", ".join(NETWORKS)}')
+    if runtime not in RUNTIMES:
+        raise InvalidFunction(f'runtime {runtime!r} is not one of '
+                              f'{", ".join(RUNTIMES)}')
+
+
+def create_function(conf: cfg.ConfigOpts, store: Store, name: str,
+                    data: bytes, handler: str | None = None,
+                    memory: int = 128, timeout: int = 30,
+                    network: str = 'none') -> Function:
+    """Check the zip ``data`` and the settings, then store a new version.
+
+    Raises ValueError subclasses (InvalidName, InvalidFunction,
+    PackageError) for what the caller got wrong, and the store's errors.
+    """
+    # The settings first: cheaper than reading the zip.
+    _check_settings(name, memory, timeout, network, 'python3')
+    info = package_mod.inspect(
+        data, handler, max_files=conf.store.max_files,
+        max_uncompressed=conf.store.max_uncompressed_mb * _MIB)
+    spec = make_spec(name, info.handler, memory, timeout, network)
+    return store.put(spec, data)
+
+
+def delete_function(conf: cfg.ConfigOpts, store: Store,
+                    name: str) -> list[Function]:
+    """Delete every version of ``name``; return what was deleted.
+
+    Raises FunctionNotFound when there is no such function.
+    """
+    return store.delete(name)
+
+
+def _check_range(what: str, value: int, bounds: tuple[int, int]) -> None:
+    low, high = bounds
+    if isinstance(value, bool) or not isinstance(value, int) or not (
+            low <= value <= high):
+        raise InvalidFunction(f'{what} must be an integer from {low} to '
+                              f'{high}, not {value!r}')

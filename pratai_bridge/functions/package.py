@@ -1,0 +1,284 @@
+"""Check a function zip before it is stored: safe to unpack, and runnable.
+
+:func:`inspect` reads the zip in memory and never imports or runs any of
+it. It refuses what could hurt the machine that later unpacks it (absolute
+or ``..`` paths, backslashes, symlinks, too many entries, zip bombs) and
+what could never run (no module with a top-level ``def main``), and names
+the module to call.
+
+Zip bombs: the sizes a zip declares are checked first (cheap), then every
+entry is decompressed in chunks, counting the bytes really produced, and
+reading stops as soon as the total passes the limit. CPython's zipfile
+already stops an entry at its declared size and then fails its CRC, so a
+lying header ends as "corrupt"; the count keeps the bound true whatever
+the zip library does. Reading every entry also proves each one's CRC.
+
+The handler: a top-level module (``handler.py``) or package
+(``handler/__init__.py``) whose source, parsed with :mod:`ast`, has a
+top-level ``def main`` taking the payload. Exactly one such module is the
+handler; several need the caller to name one; a named handler may be a
+dotted module anywhere in the zip. Without a named handler, a top-level
+module that does not parse is refused with its file and line: it might be
+the handler, and the runtime could not import it anyway.
+"""
+
+import ast
+import dataclasses
+import hashlib
+import io
+import keyword
+import lzma
+import re
+import stat
+import zipfile
+import zlib
+
+__all__ = ['PackageError', 'PackageInfo', 'inspect']
+
+MAX_FILES = 1000
+MAX_UNCOMPRESSED = 50 * 1024 * 1024
+REQUIREMENTS = 'requirements.txt'
+
+_CHUNK = 64 * 1024
+_DRIVE = re.compile(r'^[A-Za-z]:')
+# What a corrupt or unsupported entry raises while being read.
+_READ_ERRORS = (zipfile.BadZipFile, zlib.error, lzma.LZMAError, EOFError,
+                NotImplementedError, RuntimeError, ValueError)
+
+
+class PackageError(ValueError):
+    """The zip is refused; the message says why, in one line."""
+
+
+@dataclasses.dataclass(frozen=True)
+class PackageInfo:
+    """What :func:`inspect` found in an acceptable zip.
+
+    ``handler`` is the module (dotted for packages) defining ``main``;
+    ``files`` the file entries, in zip order; ``uncompressed_size`` the
+    bytes they hold; ``sha256`` and ``size`` describe the zip itself;
+    ``requirements`` is the text of a top-level requirements.txt, if any.
+    """
+
+    handler: str
+    files: tuple[str, ...]
+    uncompressed_size: int
+    sha256: str
+    size: int
+    requirements: str | None
+
+
+def inspect(data: bytes, handler: str | None = None,
+            max_files: int = MAX_FILES,
+            max_uncompressed: int = MAX_UNCOMPRESSED) -> PackageInfo:
+    """Check the zip ``data``; return what it holds or raise PackageError.
+
+    ``handler`` names the module defining ``main`` when the zip has
+    several; when given it must exist and define ``main``.
+    """
+    if handler is not None:
+        _check_module_name(handler)
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError,
+            ValueError) as exc:
+        raise PackageError(f'not a zip file ({exc})') from exc
+    with archive:
+        entries = archive.infolist()
+        _check_entries(entries, max_files, max_uncompressed)
+        files = tuple(e.filename for e in entries if not e.is_dir())
+        wanted = _sources_wanted(files, handler)
+        sources, total = _read_all(archive, entries, wanted, max_uncompressed)
+    chosen = _find_handler(sources, files, handler)
+    return PackageInfo(handler=chosen, files=files, uncompressed_size=total,
+                       sha256=hashlib.sha256(data).hexdigest(),
+                       size=len(data),
+                       requirements=_requirements(sources))
+
+
+def _check_entries(entries: list[zipfile.ZipInfo], max_files: int,
+                   max_uncompressed: int) -> None:
+    if not entries:
+        raise PackageError('the zip is empty')
+    if len(entries) > max_files:
+        raise PackageError(f'the zip has {len(entries)} entries, more than '
+                           f'the {max_files} allowed')
+    declared = sum(e.file_size for e in entries)
+    if declared > max_uncompressed:
+        raise PackageError(f'the zip uncompresses to {declared} bytes, more '
+                           f'than the {max_uncompressed} allowed')
+    seen = set()
+    for entry in entries:
+        _check_path(entry.filename)
+        mode = entry.external_attr >> 16
+        if stat.S_ISLNK(mode):
+            raise PackageError(f'{entry.filename}: symbolic links are not '
+                               'allowed')
+        if entry.flag_bits & 0x1:
+            raise PackageError(f'{entry.filename}: encrypted entries are '
+                               'not supported')
+        name = entry.filename.rstrip('/')
+        if name in seen:
+            raise PackageError(f'{name}: appears twice in the zip')
+        seen.add(name)
+
+
+def _check_path(name: str) -> None:
+    """Refuse any entry name that could land outside the unpack dir."""
+    if not name or '\x00' in name:
+        raise PackageError(f'{name!r}: invalid entry name')
+    if '\\' in name:
+        # Unpacked on Windows or by a lenient tool, a\..\..\x climbs out.
+        raise PackageError(f'{name}: backslashes are not allowed in paths')
+    if name.startswith('/') or _DRIVE.match(name):
+        raise PackageError(f'{name}: absolute paths are not allowed')
+    parts = name.rstrip('/').split('/')
+    if '..' in parts:
+        raise PackageError(f'{name}: ".." is not allowed in paths')
+    if '' in parts or '.' in parts:
+        raise PackageError(f'{name}: empty or "." path components are not '
+                           'allowed')
+
+
+def _sources_wanted(files: tuple[str, ...], handler: str | None) -> set[str]:
+    """The entries to keep in memory: handler candidates, requirements."""
+    if handler is not None:
+        wanted = set(_module_paths(handler))
+    else:
+        wanted = {f for f in files if _top_level_module(f) is not None}
+    wanted.add(REQUIREMENTS)
+    return wanted & set(files)
+
+
+def _read_all(archive: zipfile.ZipFile, entries: list[zipfile.ZipInfo],
+              wanted: set[str], limit: int) -> tuple[dict[str, bytes], int]:
+    """Decompress every entry within ``limit`` bytes in total."""
+    sources: dict[str, bytes] = {}
+    total = 0
+    for entry in entries:
+        if entry.is_dir():
+            continue
+        kept: list[bytes] | None = [] if entry.filename in wanted else None
+        try:
+            with archive.open(entry) as stream:
+                while chunk := stream.read(_CHUNK):
+                    total += len(chunk)
+                    if total > limit:
+                        raise PackageError(
+                            f'the zip uncompresses to more than the {limit} '
+                            'bytes allowed (its declared sizes are false)')
+                    if kept is not None:
+                        kept.append(chunk)
+        except _READ_ERRORS as exc:
+            raise PackageError(f'{entry.filename}: corrupt or unsupported '
+                               f'entry ({exc})') from exc
+        if kept is not None:
+            sources[entry.filename] = b''.join(kept)
+    return sources, total
+
+
+def _find_handler(sources: dict[str, bytes], files: tuple[str, ...],
+                  handler: str | None) -> str:
+    if handler is not None:
+        path = next((p for p in _module_paths(handler) if p in sources), None)
+        if path is None:
+            raise PackageError(
+                f'handler module {handler!r} is not in the zip (looked for '
+                f'{" or ".join(_module_paths(handler))})')
+        _check_main(path, _main_of(path, sources[path]))
+        return handler
+    found = {}
+    for path in sorted(sources):
+        module = _top_level_module(path)
+        if module is None:
+            continue
+        main = _main_of(path, sources[path])
+        if main is not None:
+            found[module] = (path, main)
+    if not found:
+        raise PackageError(_no_main_message(files))
+    if len(found) > 1:
+        raise PackageError(
+            'several modules define main(): '
+            f'{", ".join(sorted(found))}; choose one with --handler')
+    [(module, (path, main))] = found.items()
+    _check_main(path, main)
+    return module
+
+
+def _main_of(path: str, source: bytes) -> ast.FunctionDef | None:
+    """The top-level ``def main`` of ``source`` (the last one), or None."""
+    try:
+        tree = ast.parse(source, filename=path)
+    except SyntaxError as exc:
+        raise PackageError(f'{path}:{exc.lineno}: syntax error: '
+                           f'{exc.msg}') from exc
+    except ValueError as exc:  # null bytes, undecodable source
+        raise PackageError(f'{path}: cannot be parsed ({exc})') from exc
+    mains = [node for node in tree.body
+             if isinstance(node, ast.FunctionDef) and node.name == 'main']
+    return mains[-1] if mains else None
+
+
+def _check_main(path: str, main: ast.FunctionDef | None) -> None:
+    if main is None:
+        raise PackageError(f'{path} does not define a top-level '
+                           'main(payload=None)')
+    args = main.args
+    positional = len(args.posonlyargs) + len(args.args)
+    if positional == 0 and args.vararg is None:
+        raise PackageError(f'{path}:{main.lineno}: main() must accept the '
+                           'payload: def main(payload=None)')
+    required_kwonly = [a.arg for a, d in zip(args.kwonlyargs,
+                                             args.kw_defaults, strict=True)
+                       if d is None]
+    if positional - len(args.defaults) > 1 or required_kwonly:
+        raise PackageError(f'{path}:{main.lineno}: main() is called with '
+                           'the payload only: def main(payload=None)')
+
+
+def _no_main_message(files: tuple[str, ...]) -> str:
+    message = 'no top-level module defines main(payload=None)'
+    tops = {f.split('/', 1)[0] for f in files}
+    if len(tops) == 1 and all('/' in f for f in files):
+        [top] = tops
+        message += (f'; every file is under {top}/: zip the contents of '
+                    'the directory, not the directory')
+    return message
+
+
+def _top_level_module(path: str) -> str | None:
+    """``x.py`` -> ``x``, ``x/__init__.py`` -> ``x``, else None."""
+    parts = path.split('/')
+    if len(parts) == 1 and path.endswith('.py'):
+        name = path[:-3]
+    elif len(parts) == 2 and parts[1] == '__init__.py':
+        name = parts[0]
+    else:
+        return None
+    return name if _is_identifier(name) else None
+
+
+def _module_paths(module: str) -> tuple[str, str]:
+    base = module.replace('.', '/')
+    return f'{base}.py', f'{base}/__init__.py'
+
+
+def _check_module_name(module: str) -> None:
+    if not all(_is_identifier(part) for part in module.split('.')):
+        raise PackageError(f'{module!r} is not a module name (handler '
+                           'names look like "handler" or "pkg.module")')
+
+
+def _is_identifier(name: str) -> bool:
+    return name.isidentifier() and not keyword.iskeyword(name)
+
+
+def _requirements(sources: dict[str, bytes]) -> str | None:
+    raw = sources.get(REQUIREMENTS)
+    if raw is None:
+        return None
+    try:
+        return raw.decode('utf-8')
+    except UnicodeDecodeError as exc:
+        raise PackageError(f'{REQUIREMENTS} is not UTF-8 ({exc})') from exc

@@ -1,0 +1,84 @@
+import pytest
+
+from pratai_bridge.functions import lifecycle
+from pratai_bridge.functions import names
+from pratai_bridge.functions.package import PackageError
+from pratai_bridge.functions.store import base
+from pratai_bridge.functions.store.local import LocalStore
+from tests.unit.functions.conftest import make_conf
+from tests.unit.functions.zips import HELLO
+from tests.unit.functions.zips import make_zip
+
+
+@pytest.fixture
+def store(conf):
+    return LocalStore(conf)
+
+
+def test_create_checks_then_stores(conf, store):
+    data = make_zip({'fn.py': HELLO})
+    function = lifecycle.create_function(conf, store, 'hello', data,
+                                         memory=256, timeout=60,
+                                         network='bridge')
+    assert (function.version, function.spec.handler) == (1, 'fn')
+    assert (function.spec.memory, function.spec.timeout,
+            function.spec.network) == (256, 60, 'bridge')
+    assert store.fetch(function) == data
+
+
+@pytest.mark.parametrize('settings, message', [
+    ({'memory': 15}, 'memory'), ({'memory': 16385}, 'memory'),
+    ({'timeout': 0}, 'timeout'), ({'timeout': 3601}, 'timeout'),
+    ({'memory': True}, 'memory'), ({'network': 'host'}, 'network'),
+])
+def test_settings_out_of_bounds(conf, store, settings, message):
+    with pytest.raises(lifecycle.InvalidFunction, match=message):
+        lifecycle.create_function(conf, store, 'hello',
+                                  make_zip({'fn.py': HELLO}), **settings)
+    assert store.list() == []
+
+
+def test_bounds_are_inclusive(conf, store):
+    data = make_zip({'fn.py': HELLO})
+    for memory, timeout in ((16, 1), (16384, 3600)):
+        lifecycle.create_function(conf, store, 'f', data, memory=memory,
+                                  timeout=timeout)
+
+
+def test_bad_zip_or_name_stores_nothing(conf, store):
+    with pytest.raises(PackageError):
+        lifecycle.create_function(conf, store, 'hello', b'not a zip')
+    with pytest.raises(names.InvalidName):
+        lifecycle.create_function(conf, store, '../x',
+                                  make_zip({'fn.py': HELLO}))
+    assert store.list() == []
+
+
+def test_limits_come_from_the_configuration(tmp_path):
+    conf = make_conf(tmp_path, '[store]\nmax_files = 2\n'
+                               'max_uncompressed_mb = 1\n')
+    store = LocalStore(conf)
+    with pytest.raises(PackageError, match='more than the 2 allowed'):
+        lifecycle.create_function(conf, store, 'a', make_zip(
+            {'fn.py': HELLO, 'b': '', 'c': ''}))
+    with pytest.raises(PackageError, match='1048576 allowed'):
+        lifecycle.create_function(conf, store, 'a', make_zip(
+            {'fn.py': HELLO, 'big': b'\0' * (1024 * 1024)}))
+
+
+def test_make_spec():
+    spec = lifecycle.make_spec('hello', 'fn', memory=64)
+    assert (spec.name, spec.handler, spec.memory, spec.runtime) == (
+        'hello', 'fn', 64, 'python3')
+    with pytest.raises(lifecycle.InvalidFunction, match='runtime'):
+        lifecycle.make_spec('hello', 'fn', runtime='node')
+
+
+def test_delete_function(conf, store):
+    data = make_zip({'fn.py': HELLO})
+    lifecycle.create_function(conf, store, 'hello', data)
+    lifecycle.create_function(conf, store, 'hello', data)
+    deleted = lifecycle.delete_function(conf, store, 'hello')
+    assert [f.ref for f in deleted] == ['hello:1', 'hello:2']
+    with pytest.raises(base.FunctionNotFound):
+        lifecycle.delete_function(conf, store, 'hello')
