@@ -56,6 +56,8 @@ are the pieces to build it from.
 
 import fnmatch
 import re
+import types
+from collections.abc import Mapping
 from collections.abc import Sequence
 
 from pratai_bridge.events.model import Event
@@ -123,6 +125,9 @@ class Matcher:
     def __init__(self, subscriptions: Sequence[Subscription]) -> None:
         # The subscriptions, in the order given; results keep this order.
         self._subscriptions = tuple(subscriptions)
+        # Name -> subscription, for the dispatcher (names are unique).
+        self._by_name = types.MappingProxyType(
+            {sub.name: sub for sub in self._subscriptions})
         always, literals, globs = _classify(self._subscriptions)
         # Indexes of the subscriptions that declare no event type.
         self._always = always
@@ -143,6 +148,11 @@ class Matcher:
     def subscriptions(self) -> tuple[Subscription, ...]:
         """Every subscription, in the order given."""
         return self._subscriptions
+
+    @property
+    def by_name(self) -> Mapping[str, Subscription]:
+        """Every subscription by name (read-only)."""
+        return self._by_name
 
     def __len__(self) -> int:
         return len(self._subscriptions)

@@ -13,10 +13,12 @@ matched against either the old or the new subscriptions, never a mix.
 """
 
 import dataclasses
+import json
 import logging
 import uuid
 from collections.abc import Iterable
 from collections.abc import Mapping
+from collections.abc import Callable
 from collections.abc import Sequence
 from typing import Any
 from typing import Protocol
@@ -63,8 +65,13 @@ class Pipeline:
     """Turn batches of notifications into journaled events and matches."""
 
     def __init__(self, normalizers: Normalizers, matcher: Matcher,
-                 journal: Recorder, record_unmatched: bool = True) -> None:
+                 journal: Recorder, record_unmatched: bool = True,
+                 on_new_executions: Callable[[], None] | None = None
+                 ) -> None:
+        """``on_new_executions`` is called after a commit that added
+        executions (the dispatcher's wake()); it must not block."""
         self._normalizers = normalizers
+        self._on_new_executions = on_new_executions
         # Replaced whole on reload; read once per batch.
         self._matcher = matcher
         self._journal = journal
@@ -127,6 +134,8 @@ class Pipeline:
                 dropped += 1
             matches.extend((event, sub) for sub in found)
         new = self._journal.record(events, matches, rejected)
+        if new and self._on_new_executions is not None:
+            self._on_new_executions()
         return BatchResult(
             received=len(notifications) + undecodable,
             recorded=len(events), dropped=dropped, rejected=len(rejected),
@@ -145,7 +154,9 @@ def _reject(exchange: str | None, raw: Any, exc: Exception) -> Rejected:
         message_id = message_id or raw.get('message_id')
         event_type = raw.get('event_type')
     if not isinstance(message_id, str) or not message_id:
-        message_id = f'rejected-{uuid.uuid4()}'
+        # Derived from the content, so a redelivery is parked only once.
+        canonical = json.dumps(raw, sort_keys=True, default=str)
+        message_id = f'rejected-{uuid.uuid5(uuid.NAMESPACE_URL, canonical)}'
     if not isinstance(event_type, str):
         event_type = None
     LOG.warning('Parking notification %s (%s) from exchange %s: %s',

@@ -3,18 +3,24 @@
 Objects are built in ``__init__`` (nothing connects there), connections and
 threads are opened in :meth:`BridgeService.start` and released in reverse in
 :meth:`BridgeService.stop`, so a fork or a failed start leaves nothing half
-open.
+open. Start order: journal, dispatcher (it may resume work a previous
+process left), listener; stop order is the reverse, so the listener's last
+batches are journaled before the dispatcher drains.
 """
 
 import logging
+from collections.abc import Callable
 
 from oslo_config import cfg
 
+from pratai_bridge.dispatch import Dispatcher
 from pratai_bridge.events.normalize import Normalizers
+from pratai_bridge.functions.store import _loader as store_loader
 from pratai_bridge.journal import Journal
 from pratai_bridge.listener import NotificationListener
 from pratai_bridge.matcher import Matcher
 from pratai_bridge.pipeline import Pipeline
+from pratai_bridge.runners import _loader as runner_loader
 from pratai_bridge.subscriptions import loader
 
 LOG = logging.getLogger(__name__)
@@ -28,30 +34,49 @@ def load_matcher(conf: cfg.ConfigOpts) -> Matcher:
     return Matcher(subscriptions)
 
 
-def make_pipeline(conf: cfg.ConfigOpts, journal: Journal) -> Pipeline:
+def make_pipeline(conf: cfg.ConfigOpts, journal: Journal,
+                  on_new_executions: Callable[[], None] | None = None
+                  ) -> Pipeline:
     """The event-side pipeline on ``journal`` with the configured files."""
     return Pipeline(Normalizers(), load_matcher(conf), journal,
-                    record_unmatched=conf.journal.record_unmatched_events)
+                    record_unmatched=conf.journal.record_unmatched_events,
+                    on_new_executions=on_new_executions)
 
 
 class BridgeService:
-    """Listener, pipeline and journal of one pratai-bridge process."""
+    """Listener, pipeline, dispatcher and journal of one bridge process."""
 
     def __init__(self, conf: cfg.ConfigOpts) -> None:
         self._conf = conf
         self.journal = Journal(conf.journal.connection)
-        self.pipeline = make_pipeline(conf, self.journal)
+        self.store = store_loader.load_store(conf)
+        self.runner = runner_loader.load_runner(conf)
+        self.pipeline = make_pipeline(conf, self.journal, self._wake)
+        self.dispatcher = Dispatcher(
+            conf, self.journal, self.store, self.runner,
+            lambda: self.pipeline.matcher.by_name)
         self.listener = NotificationListener(conf, self.pipeline)
+
+    def _wake(self) -> None:
+        self.dispatcher.wake()
 
     def start(self) -> None:
         self.journal.start()
+        self.dispatcher.start()
         self.listener.start()
         LOG.info('pratai-bridge started')
 
     def stop(self) -> None:
-        """Stop taking notifications, finish the batches in flight."""
-        LOG.info('pratai-bridge stopping: draining in-flight batches')
+        """Stop taking notifications, finish the batches and runs in flight.
+
+        Runs in flight are bounded by their timeouts; executions not
+        started yet stay pending in the journal for the next start.
+        """
+        LOG.info('pratai-bridge stopping: draining in-flight work')
         self.listener.stop()
+        if not self.dispatcher.stop(self._conf.dispatcher.stop_timeout or
+                                    None):
+            LOG.warning('Stopped with executions still running')
         self.journal.stop()
         LOG.info('pratai-bridge stopped')
 

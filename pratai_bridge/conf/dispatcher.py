@@ -41,6 +41,15 @@ OPTS = [
                mutable=True,
                help='Bytes of a function\'s output (stdout and stderr) '
                     'kept in the journal, from the end.'),
+    cfg.FloatOpt('stop_timeout',
+                 default=0.0,
+                 min=0.0,
+                 mutable=True,
+                 help='Seconds SIGTERM waits for running executions before '
+                      'the bridge exits; 0 waits for all of them (each is '
+                      'bounded by its own timeout). Executions cut short '
+                      'stay "running" in the journal and run again at the '
+                      'next start.'),
 ]
 
 
