@@ -32,6 +32,7 @@ ROOT = pathlib.Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from pratai_bridge import conf as bridge_conf  # noqa: E402
+from pratai_bridge import publish  # noqa: E402
 from pratai_bridge.events import decode  # noqa: E402
 from pratai_bridge.listener import PRIORITIES  # noqa: E402
 from pratai_bridge.listener import parse_targets  # noqa: E402
@@ -85,8 +86,8 @@ def subscriptions_yaml(count: int) -> str:
     return '\n'.join(lines) + '\n'
 
 
-def publish_backlog(publisher: rabbit.Publisher, count: int) -> float:
-    notes = [(decode.load_file(str(samples.SAMPLES_DIR / rel), ex), ex, t)
+def publish_backlog(publisher: publish.Publisher, count: int) -> float:
+    notes = [(decode.load_file(str(samples.path(rel)), ex), ex, t)
              for rel, ex, t in MIX]
     start = time.monotonic()
     for i in range(count):
@@ -214,7 +215,7 @@ def main() -> None:
     parser.add_argument('--messages', type=int, default=10000)
     parser.add_argument('--runs', type=int, default=3)
     args = parser.parse_args()
-    publisher = rabbit.Publisher()
+    publisher = rabbit.make_publisher()
     kinds = ['oslo-listener', 'oslo-batch-listener', 'bridge']
     rates: dict[str, list[float]] = {k: [] for k in kinds}
     with tempfile.TemporaryDirectory() as tmp:

@@ -24,7 +24,7 @@ class Bridge:
 
     def __init__(self, root: pathlib.Path, extra_conf: str = '') -> None:
         self.root = root
-        self.pool = 'pratai-test-%s' % uuid.uuid4().hex[:8]
+        self.pool = f'pratai-test-{uuid.uuid4().hex[:8]}'
         self.subscriptions = root / 'subscriptions.d'
         self.subscriptions.mkdir(parents=True, exist_ok=True)
         self.log = root / 'bridge.log'
@@ -54,9 +54,12 @@ directory = {self.subscriptions}
         (self.subscriptions / name).write_text(text)
 
     def start(self, timeout: float = 30) -> None:
-        self.process = subprocess.Popen(
-            [str(BIN / 'pratai-bridge'), '--config-file', str(self.conf)],
-            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        # stderr to a file: a pipe nobody reads would block the daemon.
+        with open(self.root / 'stderr.log', 'ab') as stderr:
+            self.process = subprocess.Popen(
+                [str(BIN / 'pratai-bridge'), '--config-file',
+                 str(self.conf)],
+                stdout=subprocess.DEVNULL, stderr=stderr)
         self.wait_for_log('pratai-bridge started', timeout)
 
     def log_text(self) -> str:
@@ -70,13 +73,12 @@ directory = {self.subscriptions}
                 return
             if self.process is not None and self.process.poll() is not None:
                 raise AssertionError(
-                    'pratai-bridge exited %s:\n%s\n%s' % (
-                        self.process.returncode,
-                        self.process.stderr.read().decode(),
-                        self.log_text()[-4000:]))
+                    f'pratai-bridge exited {self.process.returncode}:\n'
+                    f'{(self.root / "stderr.log").read_text()}\n'
+                    f'{self.log_text()[-4000:]}')
             time.sleep(0.05)
-        raise AssertionError('no %r in the log after %ss:\n%s'
-                             % (text, timeout, self.log_text()[-4000:]))
+        raise AssertionError(f'no {text!r} in the log after {timeout}s:\n'
+                             f'{self.log_text()[-4000:]}')
 
     def signal(self, signum: int) -> None:
         assert self.process is not None
@@ -92,8 +94,8 @@ directory = {self.subscriptions}
         except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.wait()
-            raise AssertionError('pratai-bridge ignored SIGTERM for %ss'
-                                 % timeout) from None
+            raise AssertionError(
+                f'pratai-bridge ignored SIGTERM for {timeout}s') from None
 
     def manage(self, *args: str, check: bool = True
                ) -> subprocess.CompletedProcess:
@@ -103,9 +105,9 @@ directory = {self.subscriptions}
             capture_output=True, text=True, timeout=120,
             env=dict(os.environ))
         if check and result.returncode != 0:
-            raise AssertionError('pratai-bridge-manage %s exited %s:\n%s'
-                                 % (' '.join(args), result.returncode,
-                                    result.stderr))
+            raise AssertionError(
+                f'pratai-bridge-manage {" ".join(args)} exited '
+                f'{result.returncode}:\n{result.stderr}')
         return result
 
     def manage_json(self, *args: str):

@@ -14,7 +14,7 @@ SHARED_QUEUES = [f'{topic}.{priority}'
 @pytest.fixture(scope='session')
 def publisher():
     rabbit.require_rabbitmq()
-    pub = rabbit.Publisher()
+    pub = rabbit.make_publisher()
     yield pub
     pub.close()
     rabbit.purge_queues(SHARED_QUEUES)

@@ -9,9 +9,9 @@ import os
 import socket
 
 import kombu
-import oslo_messaging
 import pytest
-from oslo_config import cfg
+
+from pratai_bridge import publish
 
 URL = os.environ.get('PRATAI_TRANSPORT_URL',
                      'rabbit://guest:guest@127.0.0.1:5672/')
@@ -29,46 +29,9 @@ def require_rabbitmq() -> None:
     pytest.skip(message)
 
 
-class Publisher:
-    """One Notifier per (exchange, topic), as the sources configure them."""
-
-    def __init__(self, url: str = URL) -> None:
-        self._url = url
-        self._notifiers: dict[tuple[str, str, str], oslo_messaging.Notifier] = {}
-        self._transports: list[oslo_messaging.Transport] = []
-
-    def notifier(self, exchange: str, topic: str,
-                 publisher_id: str) -> oslo_messaging.Notifier:
-        key = (exchange, topic, publisher_id)
-        if key not in self._notifiers:
-            # control_exchange is per ConfigOpts, so each exchange gets its
-            # own, exactly as each service has its own configuration.
-            conf = cfg.ConfigOpts()
-            conf([], default_config_files=[])
-            # The driver takes control_exchange when the transport is
-            # made; the first transport only registers the option.
-            oslo_messaging.get_notification_transport(
-                conf, url=self._url).cleanup()
-            conf.set_override('control_exchange', exchange)
-            transport = oslo_messaging.get_notification_transport(
-                conf, url=self._url)
-            self._transports.append(transport)
-            self._notifiers[key] = oslo_messaging.Notifier(
-                transport, publisher_id, driver='messagingv2',
-                topics=[topic])
-        return self._notifiers[key]
-
-    def publish(self, exchange: str, topic: str, priority: str,
-                publisher_id: str, event_type: str, payload,
-                ctxt=None) -> None:
-        notifier = self.notifier(exchange, topic, publisher_id)
-        getattr(notifier, priority.lower())(ctxt or {}, event_type, payload)
-
-    def close(self) -> None:
-        for transport in self._transports:
-            transport.cleanup()
-        self._transports.clear()
-        self._notifiers.clear()
+def make_publisher(url: str = URL) -> publish.Publisher:
+    """The product's own publisher, on the test broker."""
+    return publish.Publisher(url)
 
 
 def publish_raw(exchange: str, routing_key: str, body: bytes,

@@ -183,7 +183,7 @@ def test_bad_notifications_are_parked_and_the_daemon_goes_on(make_bridge,
     assert [r.event_type for r in rejected] == ['objectstore.http.request']
     assert rejected[0].exchange == 'swift'
     assert rejected[0].reason
-    assert 'Parking notification %s' % rejected[0].message_id in (
+    assert f'Parking notification {rejected[0].message_id}' in (
         bridge.log_text())
     assert bridge.process.poll() is None
     assert bridge.stop() == 0
