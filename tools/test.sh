@@ -6,13 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CI=${CI:-}
-venv=${PRATAI_VENV:-.venv}
-
-if [[ ! -x $venv/bin/python ]]; then
-    python3 -m venv "$venv"
-fi
-"$venv/bin/pip" install -q --upgrade pip
-"$venv/bin/pip" install -q -e . -r test-requirements.txt
+source tools/_venv.sh
 
 port_open() {
     python3 - "$1" <<'PY'
