@@ -19,13 +19,13 @@ def main() -> int:
     # so no lock is ever taken inside a handler.
     wake_r, wake_w = os.pipe()
     os.set_blocking(wake_w, False)
-    for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
-        signal.signal(signum, lambda n, _f: os.write(wake_w, bytes([n])))
+    for handled in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+        signal.signal(handled, lambda n, _f: os.write(wake_w, bytes([n])))
     service.start()
-    while (signum := os.read(wake_r, 1)[0]) == signal.SIGHUP:
+    while (received := os.read(wake_r, 1)[0]) == signal.SIGHUP:
         LOG.info('SIGHUP: reloading subscriptions')
         service.reload()
-    LOG.info('Signal %d: shutting down', signum)
+    LOG.info('Signal %d: shutting down', received)
     service.stop()
     return 0
 

@@ -4,7 +4,7 @@ from oslo_config import cfg
 
 GROUP = 'journal'
 
-OPTS = [
+OPTS: list[cfg.Opt] = [
     cfg.StrOpt('connection',
                default='sqlite:///$state_path/journal.sqlite',
                secret=True,

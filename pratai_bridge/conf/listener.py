@@ -12,7 +12,7 @@ DEFAULT_TARGETS = [
     'aodh:alarming',                  # alarm.update (priority sample)
 ]
 
-OPTS = [
+OPTS: list[cfg.Opt] = [
     cfg.ListOpt('targets',
                 default=DEFAULT_TARGETS,
                 help='Notification targets to consume, each '

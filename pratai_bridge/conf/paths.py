@@ -4,7 +4,7 @@ from oslo_config import cfg
 
 GROUP = 'DEFAULT'
 
-OPTS = [
+OPTS: list[cfg.Opt] = [
     cfg.StrOpt('state_path',
                default='/var/lib/pratai-bridge',
                help='Directory where the bridge keeps its state: the journal '

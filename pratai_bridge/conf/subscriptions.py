@@ -4,7 +4,7 @@ from oslo_config import cfg
 
 GROUP = 'subscriptions'
 
-OPTS = [
+OPTS: list[cfg.Opt] = [
     cfg.StrOpt('directory',
                default='/etc/pratai-bridge/subscriptions.d',
                help='Directory of subscription files (*.yaml, *.yml), read '

@@ -3,6 +3,7 @@
 import argparse
 import contextlib
 from collections.abc import Iterator
+from typing import Any
 
 from oslo_config import cfg
 
@@ -12,6 +13,11 @@ from pratai_bridge.events.model import Event
 from pratai_bridge.events.model import Notification
 from pratai_bridge.events.normalize import Normalizers
 from pratai_bridge.journal import Journal
+
+
+def conf(app: Any) -> cfg.ConfigOpts:
+    """The configuration ManageApp parsed from --config-file/--config-dir."""
+    return app.conf
 
 
 class CommandError(Exception):

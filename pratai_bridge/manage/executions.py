@@ -41,7 +41,7 @@ class List(lister.Lister):
         return parser
 
     def take_action(self, parsed_args):
-        with _common.journal(self.app.conf) as journal:
+        with _common.journal(_common.conf(self.app)) as journal:
             executions = journal.list_executions(
                 function=parsed_args.function,
                 status=parsed_args.status,
@@ -62,7 +62,7 @@ class Show(show.ShowOne):
         return parser
 
     def take_action(self, parsed_args):
-        with _common.journal(self.app.conf) as journal:
+        with _common.journal(_common.conf(self.app)) as journal:
             execution = journal.get_execution(parsed_args.id)
         if execution is None:
             raise _common.CommandError(f'no execution {parsed_args.id}')

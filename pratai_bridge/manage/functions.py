@@ -7,11 +7,9 @@ checks the zip before anything is stored.
 
 import contextlib
 from collections.abc import Iterator
-from typing import Any
 
 from cliff import lister
 from cliff import show
-from oslo_config import cfg
 
 from pratai_bridge.functions import lifecycle
 from pratai_bridge.functions import names
@@ -20,6 +18,7 @@ from pratai_bridge.functions.model import NETWORKS
 from pratai_bridge.functions.model import Function
 from pratai_bridge.functions.store import _loader
 from pratai_bridge.functions.store import base
+from pratai_bridge.manage import _common
 from pratai_bridge.manage._common import CommandError
 
 FIELDS = ('name', 'version', 'handler', 'runtime', 'memory', 'timeout',
@@ -43,11 +42,6 @@ def _store_errors() -> Iterator[None]:
                            f'{exc}') from exc
     except (base.StoreError, ValueError) as exc:
         raise CommandError(str(exc)) from exc
-
-
-def _conf(app: Any) -> cfg.ConfigOpts:
-    """The parsed configuration ManageApp keeps."""
-    return app.conf
 
 
 def _add_name(parser) -> None:
@@ -99,10 +93,10 @@ class Create(show.ShowOne):
         except OSError as exc:
             raise CommandError(f'{path}: {exc.strerror or exc}') from exc
         with _store_errors():
-            store = _loader.load_store(_conf(self.app))
+            store = _loader.load_store(_common.conf(self.app))
             try:
                 function = lifecycle.create_function(
-                    _conf(self.app), store, name, data,
+                    _common.conf(self.app), store, name, data,
                     handler=parsed_args.handler, memory=parsed_args.memory,
                     timeout=parsed_args.timeout, network=parsed_args.network)
             except package.PackageError as exc:
@@ -115,7 +109,7 @@ class List(lister.Lister):
 
     def take_action(self, parsed_args):
         with _store_errors():
-            functions = _loader.load_store(_conf(self.app)).list()
+            functions = _loader.load_store(_common.conf(self.app)).list()
         return FIELDS, [_row(f) for f in functions]
 
 
@@ -133,7 +127,7 @@ class Show(show.ShowOne):
     def take_action(self, parsed_args):
         name = _checked_name(parsed_args.name)
         with _store_errors():
-            function = _loader.load_store(_conf(self.app)).get(
+            function = _loader.load_store(_common.conf(self.app)).get(
                 name, parsed_args.function_version)
         return FIELDS, _row(function)
 
@@ -149,7 +143,8 @@ class Delete(lister.Lister):
     def take_action(self, parsed_args):
         name = _checked_name(parsed_args.name)
         with _store_errors():
-            store = _loader.load_store(_conf(self.app))
-            deleted = lifecycle.delete_function(_conf(self.app), store, name)
+            store = _loader.load_store(_common.conf(self.app))
+            deleted = lifecycle.delete_function(_common.conf(self.app),
+                                                store, name)
         return (('name', 'version', 'sha256'),
                 [(f.name, f.version, f.sha256) for f in deleted])

@@ -33,7 +33,7 @@ class Notify(lister.Lister):
         if unknown:
             raise _common.CommandError(
                 f'{unknown[0]}: cannot tell the source; give --exchange')
-        conf = self.app.conf
+        conf = _common.conf(self.app)
         # Registers [DEFAULT] transport_url and the notifications group.
         oslo_messaging.get_notification_transport(conf).cleanup()
         url = (conf.oslo_messaging_notifications.transport_url or

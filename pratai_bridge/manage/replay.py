@@ -26,9 +26,10 @@ class Replay(lister.Lister):
             _common.read_notification(path, parsed_args.exchange)
             for path in parsed_args.files]
         rows = []
-        with _common.journal(self.app.conf) as journal:
+        conf = _common.conf(self.app)
+        with _common.journal(conf) as journal:
             try:
-                pipeline = service.make_pipeline(self.app.conf, journal)
+                pipeline = service.make_pipeline(conf, journal)
             except loader.SubscriptionError as exc:
                 raise _common.CommandError(
                     f'invalid subscriptions: {exc.problems[0]}') from exc

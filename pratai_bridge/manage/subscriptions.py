@@ -41,7 +41,8 @@ class Validate(command.Command):
         return parser
 
     def take_action(self, parsed_args) -> int:
-        paths = parsed_args.paths or [self.app.conf.subscriptions.directory]
+        conf = _common.conf(self.app)
+        paths = parsed_args.paths or [conf.subscriptions.directory]
         files = _files(paths)
         subscriptions, problems = loader.load_files(files)
         for problem in problems:
@@ -65,7 +66,7 @@ class Match(lister.Lister):
 
     def take_action(self, parsed_args):
         directory = (parsed_args.directory or
-                     self.app.conf.subscriptions.directory)
+                     _common.conf(self.app).subscriptions.directory)
         try:
             matcher = Matcher(loader.load_directory(directory))
         except loader.SubscriptionError as exc:
