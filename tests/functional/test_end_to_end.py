@@ -1,0 +1,232 @@
+"""The whole loop on real services: RabbitMQ, Swift (with
+ceilometermiddleware in its proxy), the Docker engine.
+
+Functions are uploaded with ``pratai-bridge-manage function create`` into
+a real Swift container; notifications are published with a real
+oslo.messaging Notifier, or made by Swift itself when an object is
+uploaded; each function runs in a real container, and what it returned
+is read back with ``pratai-bridge-manage executions show``.
+"""
+
+import io
+import os
+import time
+import uuid
+import zipfile
+
+import docker
+import pytest
+from swiftclient import client as swift_client
+
+from pratai_bridge.events import decode
+from tests.unit import samples
+
+AUTH_URL = os.environ.get('PRATAI_SWIFT_AUTH_URL',
+                          'http://127.0.0.1:8080/auth/v1.0')
+SWIFT_USER = os.environ.get('PRATAI_SWIFT_USER', 'test:tester')
+SWIFT_KEY = os.environ.get('PRATAI_SWIFT_KEY', 'testing')
+FINAL = ('succeeded', 'failed', 'timeout', 'error')
+
+ECHO = '''
+def main(payload=None):
+    print('event', payload['event_type'])
+    return {'event_type': payload['event_type'],
+            'source': payload['source'],
+            'resource_id': payload['resource_id'],
+            'project_id': payload['project_id'],
+            'path': payload['details'].get('path'),
+            'subscription': payload['subscription']}
+'''
+BOOM = '''
+def main(payload=None):
+    raise ValueError('boom: ' + payload['event_type'])
+'''
+SLEEPY = '''
+import time
+def main(payload=None):
+    time.sleep(60)
+'''
+HOG = '''
+def main(payload=None):
+    hog = bytearray(400 * 1024 * 1024)
+    return len(hog)
+'''
+
+
+def _require(what: str, check) -> None:
+    try:
+        check()
+    except Exception as exc:  # any failure: the service is not usable
+        message = f'{what} is not usable: {exc}'
+        if os.environ.get('CI'):
+            pytest.fail(message + ' (CI: a missing service fails the run)')
+        pytest.skip(message + ' (python3 tools/services.py start)')
+
+
+def _swift() -> swift_client.Connection:
+    return swift_client.Connection(authurl=AUTH_URL, user=SWIFT_USER,
+                                   key=SWIFT_KEY, auth_version='1',
+                                   retries=1, timeout=10)
+
+
+def _zip(path, source: str) -> str:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, 'w') as archive:
+        archive.writestr('handler.py', source)
+    path.write_bytes(buffer.getvalue())
+    return str(path)
+
+
+@pytest.fixture
+def loop(make_bridge, tmp_path):
+    """A bridge on Swift and Docker with four functions and subscriptions."""
+    _require('Swift', lambda: _swift().head_account())
+    _require('Docker', lambda: docker.from_env().ping())
+    run = uuid.uuid4().hex[:8]
+    uploads = f'uploads-{run}'
+    bridge = make_bridge(f"""
+[store]
+driver = swift
+container = pratai-e2e-{run}
+
+[swift]
+auth_type = tempauth
+auth_url = {AUTH_URL}
+user = {SWIFT_USER}
+key = {SWIFT_KEY}
+
+[runner]
+driver = docker
+
+[dispatcher]
+retry_delay = 0.2
+""")
+    bridge.subscribe('10-e2e.yaml', f"""
+subscriptions:
+  - name: instance-up
+    function: echo
+    filters:
+      - event_type: [compute.instance.create.end, instance.create.end]
+  - name: object-written
+    function: echo
+    filters:
+      - event_type: objectstore.http.request
+      - pattern:
+          payload: {{action: [create, update]}}
+          details: {{container: [{uploads}]}}
+  - name: explodes
+    function: boom
+    filters: [{{event_type: test.boom}}]
+    delivery: {{max_attempts: 2}}
+  - name: hangs
+    function: sleepy
+    filters: [{{event_type: test.sleepy}}]
+    delivery: {{max_attempts: 1, timeout: 3}}
+  - name: hogs
+    function: hog
+    filters: [{{event_type: test.hog}}]
+    delivery: {{max_attempts: 1}}
+""")
+    for name, source, memory in (('echo', ECHO, 64), ('boom', BOOM, 64),
+                                 ('sleepy', SLEEPY, 64), ('hog', HOG, 64)):
+        bridge.manage('function', 'create', name, '--zip',
+                      _zip(tmp_path / f'{name}.zip', source),
+                      '--memory', str(memory), '--timeout', '30')
+    bridge.start()
+    yield bridge, uploads
+    bridge.stop()
+    swift = _swift()
+    for container in (uploads, f'pratai-e2e-{run}'):
+        try:
+            for obj in swift.get_container(container, full_listing=True)[1]:
+                swift.delete_object(container, obj['name'])
+            swift.delete_container(container)
+        except swift_client.ClientException:
+            pass  # never created
+
+
+def _finished(bridge, subscription: str, timeout: float = 240) -> dict:
+    """The execution of ``subscription`` once final, as executions show."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        done = [e for e in bridge.executions(subscription=subscription)
+                if e['status'] in FINAL]
+        if done:
+            return bridge.manage_json('executions', 'show',
+                                      str(done[0]['id']))
+        time.sleep(0.5)
+    raise AssertionError(f'no final execution of {subscription}: '
+                         f'{bridge.executions(subscription=subscription)}\n'
+                         f'{bridge.log_text()[-3000:]}')
+
+
+def _publish(publisher, relative, exchange, topic):
+    notification = decode.load_file(str(samples.path(relative)), exchange)
+    publisher.publish(exchange, topic, notification.priority,
+                      notification.publisher_id, notification.event_type,
+                      notification.payload)
+
+
+def test_nova_notifications_run_a_function_in_docker(loop, publisher):
+    bridge, _ = loop
+    _publish(publisher,
+             'nova-legacy/compute.instance.create.end.ceilometer-tests.json',
+             'nova', 'notifications')
+    _publish(publisher, 'nova-versioned/instance-create-end.json',
+             'nova', 'versioned_notifications')
+    deadline = time.monotonic() + 240
+    while time.monotonic() < deadline:
+        done = [e for e in bridge.executions(subscription='instance-up')
+                if e['status'] in FINAL]
+        if len(done) == 2:
+            break
+        time.sleep(0.5)
+    shown = [bridge.manage_json('executions', 'show', str(e['id']))
+             for e in done]
+    by_type = {s['result']['event_type']: s for s in shown}
+    assert set(by_type) == {'compute.instance.create.end',
+                            'instance.create.end'}
+    for execution in shown:
+        assert execution['status'] == 'succeeded', execution
+        assert execution['result']['source'] == 'nova'
+        assert execution['result']['subscription'] == 'instance-up'
+        assert execution['function_version'] == 1
+        assert 'event ' in execution['logs']
+    legacy = by_type['compute.instance.create.end']['result']
+    assert legacy['resource_id'] == '9f9d01b9-4a58-4271-9e27-398b21ab20d1'
+
+
+def test_object_upload_runs_a_function_that_sees_the_path(loop):
+    bridge, uploads = loop
+    swift = _swift()
+    swift.put_container(uploads)
+    swift.put_object(uploads, 'photos/cat.jpg', b'not really a cat')
+    shown = _finished(bridge, 'object-written')
+    assert shown['status'] == 'succeeded', shown
+    path = shown['result']['path']
+    assert path.endswith(f'/{uploads}/photos/cat.jpg'), path
+    assert shown['result']['source'] == 'swift'
+
+
+def test_failures_end_failed_timeout_and_oom(loop, publisher):
+    bridge, _ = loop
+    for event_type in ('test.boom', 'test.sleepy', 'test.hog'):
+        publisher.publish('nova', 'notifications', 'info', 'compute.test',
+                          event_type, {'n': 1})
+    boom = _finished(bridge, 'explodes')
+    assert boom['status'] == 'failed'
+    assert 'ValueError: boom: test.boom' in boom['error']
+    assert boom['attempts'] == 2
+    hang = _finished(bridge, 'hangs')
+    assert hang['status'] == 'timeout', hang
+    hog = _finished(bridge, 'hogs')
+    assert hog['status'] == 'failed', hog
+    assert 'out of memory' in hog['error']
+    # The daemon goes on: another event still runs a function.
+    _publish(publisher, 'nova-versioned/instance-create-end.json',
+             'nova', 'versioned_notifications')
+    assert _finished(bridge, 'instance-up')['status'] == 'succeeded'
+    assert bridge.process.poll() is None
+    containers = docker.from_env().containers.list(
+        all=True, filters={'label': 'pratai.function'})
+    assert containers == []
