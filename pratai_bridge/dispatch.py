@@ -281,7 +281,8 @@ class Dispatcher:
         try:
             self._runner.prepare(function, package)
             outcome = self._runner.run(function, payload,
-                                       _limits(function, subscription))
+                                       _limits(self._conf, function,
+                                               subscription))
         except runners.RunnerError as exc:
             return _error(f'runner: {exc}'), function.version, True
         if outcome.status not in FINAL_STATUSES:
@@ -346,12 +347,13 @@ class Dispatcher:
                 return
 
 
-def _limits(function: Function, subscription: Subscription
-            ) -> runners.Limits:
+def _limits(conf: cfg.ConfigOpts, function: Function,
+            subscription: Subscription) -> runners.Limits:
     return runners.Limits(
         memory_mb=function.spec.memory,
         timeout_s=min(subscription.delivery.timeout, function.spec.timeout),
-        network=function.spec.network == 'bridge')
+        network=function.spec.network == 'bridge',
+        pids=conf.runner.pids_limit, cpus=conf.runner.cpus)
 
 
 def _summary(text: Any) -> str:

@@ -6,6 +6,8 @@ The admin CLI (and any later API) calls these, never ``store.put`` or
 join here without touching the callers.
 """
 
+import logging
+
 from oslo_config import cfg
 
 from pratai_bridge.functions import names
@@ -15,6 +17,9 @@ from pratai_bridge.functions.model import RUNTIMES
 from pratai_bridge.functions.model import Function
 from pratai_bridge.functions.model import FunctionSpec
 from pratai_bridge.functions.store.base import Store
+from pratai_bridge.functions.store.base import StoreError
+from pratai_bridge.runners.base import Runner
+from pratai_bridge.runners.base import RunnerError
 
 __all__ = ['MEMORY_RANGE', 'TIMEOUT_RANGE', 'InvalidFunction',
            'create_function', 'delete_function', 'make_spec']
@@ -24,6 +29,8 @@ MEMORY_RANGE = (16, 16384)
 #: seconds a function may ask for, inclusive
 TIMEOUT_RANGE = (1, 3600)
 _MIB = 1024 * 1024
+
+LOG = logging.getLogger(__name__)
 
 
 class InvalidFunction(ValueError):
@@ -70,13 +77,40 @@ def create_function(conf: cfg.ConfigOpts, store: Store, name: str,
     return store.put(spec, data)
 
 
-def delete_function(conf: cfg.ConfigOpts, store: Store,
-                    name: str) -> list[Function]:
+def delete_function(conf: cfg.ConfigOpts, store: Store, name: str,
+                    runner: Runner | None = None) -> list[Function]:
     """Delete every version of ``name``; return what was deleted.
 
-    Raises FunctionNotFound when there is no such function.
+    With ``runner``, what it prepared for the deleted versions (images,
+    virtualenvs) goes too, except for a zip that another function's latest
+    version is made of: images are a cache keyed by the zip's bytes, so
+    one removed while another function uses it would only be built again.
+    Failing to remove them is logged, never an error: the function is
+    deleted. Raises FunctionNotFound when there is no such function.
     """
-    return store.delete(name)
+    deleted = store.delete(name)
+    if runner is not None:
+        _forget(store, runner, deleted)
+    return deleted
+
+
+def _forget(store: Store, runner: Runner, deleted: list[Function]) -> None:
+    try:
+        in_use = {function.sha256 for function in store.list()}
+    except StoreError as exc:
+        LOG.warning('Images of the deleted function %s are kept: cannot '
+                    'tell which other functions use them (%s)',
+                    deleted[0].name, exc)
+        return
+    for sha256, function in {f.sha256: f for f in deleted}.items():
+        if sha256 in in_use:
+            continue
+        try:
+            runner.forget(function)
+        except RunnerError as exc:
+            LOG.warning('Cannot remove what was prepared for the deleted '
+                        'function %s (sha256 %s): %s', function.ref, sha256,
+                        exc)
 
 
 def _check_range(what: str, value: int, bounds: tuple[int, int]) -> None:

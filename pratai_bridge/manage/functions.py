@@ -19,6 +19,7 @@ from pratai_bridge.functions.model import Function
 from pratai_bridge.functions.store import _loader
 from pratai_bridge.functions.store import base
 from pratai_bridge.manage import _common
+from pratai_bridge.runners import _loader as runner_loader
 from pratai_bridge.manage._common import CommandError
 
 FIELDS = ('name', 'version', 'handler', 'runtime', 'memory', 'timeout',
@@ -142,9 +143,11 @@ class Delete(lister.Lister):
 
     def take_action(self, parsed_args):
         name = _checked_name(parsed_args.name)
+        conf = _common.conf(self.app)
         with _store_errors():
-            store = _loader.load_store(_common.conf(self.app))
-            deleted = lifecycle.delete_function(_common.conf(self.app),
-                                                store, name)
+            store = _loader.load_store(conf)
+            # The runner removes the deleted versions' images.
+            deleted = lifecycle.delete_function(
+                conf, store, name, runner=runner_loader.load_runner(conf))
         return (('name', 'version', 'sha256'),
                 [(f.name, f.version, f.sha256) for f in deleted])

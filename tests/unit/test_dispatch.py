@@ -10,6 +10,7 @@ import pytest
 from oslo_config import cfg
 
 from pratai_bridge.conf import dispatcher as dispatcher_conf
+from pratai_bridge.conf import runner as runner_conf
 from pratai_bridge.dispatch import Dispatcher
 from pratai_bridge.events.model import Event
 from pratai_bridge.functions.model import Function
@@ -132,6 +133,7 @@ def _wait_for(predicate, what):
 def conf():
     conf = cfg.ConfigOpts()
     dispatcher_conf.register_opts(conf)
+    runner_conf.register_opts(conf)
     conf([], default_config_files=[], default_config_dirs=[])
     for name, value in (('poll_interval', 0.05), ('retry_delay', 0.01),
                         ('retry_max_delay', 0.02)):

@@ -5,6 +5,7 @@ from pratai_bridge.functions import names
 from pratai_bridge.functions.package import PackageError
 from pratai_bridge.functions.store import base
 from pratai_bridge.functions.store.local import LocalStore
+from pratai_bridge.runners.base import RunnerError
 from tests.unit.functions.conftest import make_conf
 from tests.unit.functions.zips import HELLO
 from tests.unit.functions.zips import make_zip
@@ -82,3 +83,43 @@ def test_delete_function(conf, store):
     assert [f.ref for f in deleted] == ['hello:1', 'hello:2']
     with pytest.raises(base.FunctionNotFound):
         lifecycle.delete_function(conf, store, 'hello')
+
+
+class RecordingRunner:
+    """Records forget(); prepares and runs nothing."""
+
+    def __init__(self, fail=False):
+        self.forgotten = []
+        self.fail = fail
+
+    def forget(self, function):
+        self.forgotten.append(function.ref)
+        if self.fail:
+            raise RunnerError('engine away')
+
+
+def test_delete_function_forgets_images_no_other_function_uses(conf, store):
+    shared = make_zip({'fn.py': HELLO})
+    lifecycle.create_function(conf, store, 'hello', shared)
+    lifecycle.create_function(conf, store, 'hello', make_zip(
+        {'fn.py': HELLO + '\n'}))
+    lifecycle.create_function(conf, store, 'hello', shared)
+    lifecycle.create_function(conf, store, 'other', shared)
+    runner = RecordingRunner()
+    deleted = lifecycle.delete_function(conf, store, 'hello', runner)
+    assert len(deleted) == 3
+    # v1 and v3 share their zip with "other": only v2's goes.
+    assert runner.forgotten == ['hello:2']
+    lifecycle.delete_function(conf, store, 'other', runner)
+    assert runner.forgotten == ['hello:2', 'other:1']
+
+
+def test_delete_function_survives_a_failing_runner(conf, store, caplog):
+    lifecycle.create_function(conf, store, 'hello',
+                              make_zip({'fn.py': HELLO}))
+    runner = RecordingRunner(fail=True)
+    deleted = lifecycle.delete_function(conf, store, 'hello', runner)
+    assert [f.ref for f in deleted] == ['hello:1']
+    assert runner.forgotten == ['hello:1']
+    assert 'engine away' in caplog.text
+    assert store.list() == []

@@ -1,0 +1,114 @@
+"""[runner] and [builder] options: how functions are built and run.
+
+``[runner] driver`` picks the plugin (namespace ``pratai_bridge.runners``):
+``docker`` runs each execution in a fresh container of the function's
+image, which ``[builder]`` makes; ``local`` runs it as a subprocess of a
+per-function virtualenv, for development only (it is not a sandbox).
+
+How much of a function's output is kept is ``[dispatcher]
+log_tail_bytes``: runners return that many bytes from the end, the
+journal keeps them.
+"""
+
+from oslo_config import cfg
+
+GROUP = 'runner'
+BUILDER_GROUP = 'builder'
+
+OPTS = [
+    cfg.StrOpt('driver',
+               default='docker',
+               help='How functions run: "docker" (a container per '
+                    'execution, the sandbox) or "local" (a subprocess in a '
+                    'per-function virtualenv, for development on machines '
+                    'without Docker: NOT a sandbox); any plugin of the '
+                    'pratai_bridge.runners entry point namespace. Needs a '
+                    'restart.'),
+    cfg.IntOpt('pids_limit',
+               default=64,
+               min=1,
+               mutable=True,
+               help='Most processes and threads one execution may have at '
+                    'once (the docker runner\'s pids limit; a fork bomb '
+                    'stops there).'),
+    cfg.FloatOpt('cpus',
+                 default=1.0,
+                 min=0.01,
+                 mutable=True,
+                 help='CPUs one execution may use, as a fraction of the '
+                      'machine\'s (docker runner; 0.5 is half of one CPU).'),
+    cfg.StrOpt('local_directory',
+               default='$state_path/local-runner',
+               help='Directory of the local runner: one virtualenv and '
+                    'unpacked function per zip, named by its sha256. Needs '
+                    'a restart.'),
+]
+
+BUILDER_OPTS = [
+    cfg.StrOpt('base_image',
+               default='pratai/python-base:bookworm',
+               help='Image the runtime image is built from. When it is '
+                    'missing, a name under "pratai/" is made on this '
+                    'machine from Debian packages (mmdebstrap, as root; the '
+                    'tag is the Debian suite), any other name (such as '
+                    'python:3.11-slim, where a registry is reachable) is '
+                    'pulled. Needs a restart.'),
+    cfg.StrOpt('runtime_image',
+               default='pratai/python-runtime:latest',
+               help='Image function images are built from: base_image '
+                    'plus the pratai runtime (runtime_directory). Built '
+                    'when missing, or ahead of time with '
+                    '"pratai-bridge-manage runtime build". Needs a '
+                    'restart.'),
+    cfg.StrOpt('runtime_directory',
+               help='Directory holding the runtime\'s Dockerfile and '
+                    'pratai_runtime.py. Default: the first that exists of '
+                    'share/pratai-bridge/runtimes/python under the prefix '
+                    'pip installed the bridge in (sys.prefix, or the data '
+                    'path of its scheme, /usr/local on Debian) and '
+                    'runtimes/python of the source checkout the package '
+                    'runs from. Needs a restart.'),
+    cfg.StrOpt('docker_url',
+               help='Docker engine the docker runner and the builder use '
+                    '(unix:///var/run/docker.sock, tcp://HOST:2376). '
+                    'Default: the DOCKER_HOST environment, else the local '
+                    'socket. Needs a restart.'),
+    cfg.IntOpt('docker_timeout',
+               default=120,
+               min=1,
+               help='Seconds one Docker API call may go without an answer '
+                    '(a build streams its progress, so a long build is '
+                    'fine). Needs a restart.'),
+    cfg.StrOpt('debian_mirror',
+               help='Debian mirror mmdebstrap uses to make a local base '
+                    'image (http://deb.debian.org/debian). Default: '
+                    'Debian\'s own, as apt would use.'),
+    cfg.StrOpt('pip_index_url',
+               help='Package index the host downloads functions\' '
+                    'requirements from (pip --index-url). Default: pip\'s '
+                    'own configuration. Containers never reach an index: '
+                    'the host downloads wheels and the image build installs '
+                    'them offline.'),
+    cfg.StrOpt('python_version',
+               default='3.11',
+               help='Python version of the runtime image; requirement '
+                    'wheels are downloaded for it (pip download '
+                    '--python-version).'),
+    cfg.StrOpt('wheel_platform',
+               default='manylinux_2_36_x86_64',
+               help='Newest wheel platform tag the runtime image accepts '
+                    '(glibc 2.36 on x86_64 for Debian bookworm and '
+                    'python:3.11-slim); older manylinux tags and pure '
+                    'Python wheels are accepted too. Requirements with no '
+                    'such wheel fail the build: source distributions are '
+                    'never built.'),
+]
+
+
+def register_opts(conf: cfg.ConfigOpts) -> None:
+    conf.register_opts(OPTS, group=GROUP)
+    conf.register_opts(BUILDER_OPTS, group=BUILDER_GROUP)
+
+
+def list_opts() -> list[tuple[str, list[cfg.Opt]]]:
+    return [(GROUP, OPTS), (BUILDER_GROUP, BUILDER_OPTS)]

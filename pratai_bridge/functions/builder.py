@@ -1,0 +1,307 @@
+"""Function images: a zip becomes a Docker image, cached by its sha256.
+
+Three images, each built from the one before, with the docker SDK:
+
+``[builder] base_image`` (``pratai/python-base:bookworm``)
+    A Python 3.11. No registry is needed: when it is missing, a name under
+    ``pratai/`` is made here from Debian's packages, as
+    runtimes/python/build-base.sh does (``mmdebstrap --variant=essential``,
+    then an import into the engine), reporting each step to ``progress``.
+    Any other name (``python:3.11-slim``) is pulled from its registry.
+``[builder] runtime_image`` (``pratai/python-runtime:latest``)
+    The base plus the runtime (runtimes/python/Dockerfile), built when
+    missing; ``pratai-bridge-manage runtime build`` makes both ahead of
+    time.
+``pratai/function:<sha256 of the zip>``
+    The runtime plus the unpacked zip and its requirements, installed from
+    wheels the host downloaded (see :mod:`._build_context`); the build
+    runs with no network at all.
+
+Function images are a cache keyed by the zip's bytes: uploading the same
+zip twice, under any name, builds once. :meth:`Builder.build` is safe to
+call from many threads: one build per sha256 at a time (a per-sha256
+lock), and the second caller finds the image the first one made. Removing
+an image another function still uses is never an error, only a rebuild at
+that function's next run.
+"""
+
+import collections
+import contextlib
+import logging
+import os
+import pathlib
+import shutil
+import subprocess
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from collections.abc import Iterator
+from typing import Any
+
+import docker
+import requests
+from docker import errors as docker_errors
+from docker.utils import parse_repository_tag
+from oslo_config import cfg
+
+from pratai_bridge import _locks
+from pratai_bridge.functions import _build_context
+from pratai_bridge.functions._build_context import runtime_directory
+from pratai_bridge.functions.model import Function
+from pratai_bridge.runners.base import RunnerError
+
+__all__ = ['REPOSITORY', 'Builder', 'Progress', 'image_tag',
+           'runtime_directory']
+
+LOG = logging.getLogger(__name__)
+
+#: a callable told each step of a long build, one line at a time
+Progress = Callable[[str], None]
+#: the repository of function images; the tag is the zip's sha256
+REPOSITORY = 'pratai/function'
+#: base images under this prefix are made here, never pulled
+LOCAL_PREFIX = 'pratai/'
+# What runtimes/python/build-base.sh gives mmdebstrap and docker import.
+_MMDEBSTRAP = [
+    'mmdebstrap', '--variant=essential', '--include=python3,python3-pip',
+    '--hook-dir=/usr/share/mmdebstrap/hooks/merged-usr',
+    '--dpkgopt=path-exclude=/usr/share/man/*',
+    '--dpkgopt=path-exclude=/usr/share/doc/*',
+    '--dpkgopt=path-include=/usr/share/doc/*/copyright',
+    '--dpkgopt=path-exclude=/usr/share/locale/*',
+    '--dpkgopt=path-exclude=/usr/share/info/*',
+]
+_IMPORT_CHANGES = [
+    'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
+    'ENV LANG=C.UTF-8',
+    'CMD ["python3"]',
+]
+# Lines of build output a failure quotes.
+_LOG_LINES = 40
+
+
+def image_tag(sha256: str) -> str:
+    """The image of the zip whose sha256 is ``sha256``."""
+    return f'{REPOSITORY}:{sha256}'
+
+
+@contextlib.contextmanager
+def docker_errors_as_runner_errors(what: str) -> Iterator[None]:
+    """Engine, HTTP and socket errors become RunnerError(what: ...)."""
+    try:
+        yield
+    except (docker_errors.DockerException,
+            requests.exceptions.RequestException, OSError) as exc:
+        raise RunnerError(f'{what}: {exc}') from exc
+
+
+class Builder:
+    """Builds and removes images on one Docker engine; thread safe.
+
+    Nothing connects before the first call that needs the engine; raises
+    RunnerError for every failure, with the end of the build's output.
+    """
+
+    def __init__(self, conf: cfg.ConfigOpts) -> None:
+        self.conf = conf
+        self._client: docker.DockerClient | None = None
+        self._client_lock = threading.Lock()
+        self._runtime_lock = threading.Lock()
+        self._locks = _locks.KeyedLocks()
+
+    @property
+    def api(self) -> docker.APIClient:
+        """The engine's low-level API; connects on first use."""
+        with self._client_lock:
+            if self._client is None:
+                options = self.conf.builder
+                with docker_errors_as_runner_errors(
+                        'cannot reach the Docker engine'):
+                    if options.docker_url:
+                        self._client = docker.DockerClient(
+                            base_url=options.docker_url,
+                            timeout=options.docker_timeout)
+                    else:
+                        self._client = docker.from_env(
+                            timeout=options.docker_timeout)
+            return self._client.api
+
+    def close(self) -> None:
+        with self._client_lock:
+            if self._client is not None:
+                self._client.close()
+                self._client = None
+
+    def image_exists(self, name: str) -> bool:
+        with docker_errors_as_runner_errors(f'cannot look for {name}'):
+            try:
+                self.api.inspect_image(name)
+            except docker_errors.ImageNotFound:
+                return False
+        return True
+
+    def ensure_base_image(self, progress: Progress | None = None,
+                          base_image: str | None = None) -> str:
+        """Make or pull the base image when missing; return its name."""
+        name = base_image or self.conf.builder.base_image
+        if self.image_exists(name):
+            return name
+        say = progress or _log_progress
+        if name.startswith(LOCAL_PREFIX):
+            self._make_debian_base(name, say)
+        else:
+            self._pull(name, say)
+        return name
+
+    def ensure_runtime_image(self, progress: Progress | None = None,
+                             base_image: str | None = None,
+                             rebuild: bool = False) -> str:
+        """Build the runtime image when missing (or ``rebuild``)."""
+        name = self.conf.builder.runtime_image
+        with self._runtime_lock:
+            if not rebuild and self.image_exists(name):
+                return name
+            say = progress or _log_progress
+            base = self.ensure_base_image(say, base_image)
+            directory = runtime_directory(self.conf)
+            say(f'building {name} from {base} and {directory}')
+            self._build(say, path=str(directory), tag=name,
+                        buildargs={'BASE_IMAGE': base})
+        return name
+
+    def build(self, function: Function, package: bytes,
+              progress: Progress | None = None) -> str:
+        """The image of ``function`` (zip ``package``), built if missing.
+
+        ``progress`` hears about a base or runtime image being made first.
+        """
+        tag = image_tag(function.sha256)
+        with self._locks.hold(function.sha256):
+            if self.image_exists(tag):
+                return tag
+            runtime = self.ensure_runtime_image(progress)
+            started = time.monotonic()
+            with tempfile.TemporaryDirectory(prefix='pratai-build-') as tmp:
+                context = pathlib.Path(tmp)
+                _build_context.write(self.conf, function, package, context,
+                                     runtime)
+                self._build(lambda line: LOG.debug('Building %s: %s',
+                                                   function.ref, line),
+                            path=tmp, tag=tag)
+        LOG.info('Built image %s for function %s in %.1f s', tag,
+                 function.ref, time.monotonic() - started)
+        return tag
+
+    def remove(self, function: Function) -> bool:
+        """Remove the image of ``function``; False if there was none.
+
+        The untagged image of its build's first stage (requirements) goes
+        too. An image a container still uses (an execution running now)
+        stays, with a warning.
+        """
+        tag = image_tag(function.sha256)
+        with self._locks.hold(function.sha256), \
+                docker_errors_as_runner_errors(f'cannot remove {tag}'):
+            removed = self._remove_image(tag, function)
+            stages = self.api.images(quiet=True, filters={
+                'dangling': True,
+                'label': f'{_build_context.DEPS_LABEL}={function.sha256}'})
+            for stage in stages:
+                self._remove_image(stage, function)
+        if removed:
+            LOG.info('Removed image %s of function %s', tag, function.ref)
+        return removed
+
+    def _remove_image(self, image: str, function: Function) -> bool:
+        try:
+            self.api.remove_image(image)
+        except docker_errors.ImageNotFound:
+            return False
+        except docker_errors.APIError as exc:
+            if exc.status_code != 409:
+                raise
+            LOG.warning('Image %s of %s is in use and stays: %s', image,
+                        function.ref, exc.explanation)
+            return False
+        return True
+
+    def _build(self, progress: Progress, **kwargs: Any) -> None:
+        """Build with the engine, offline; RunnerError with the log."""
+        tag = kwargs['tag']
+        lines: collections.deque[str] = collections.deque(maxlen=_LOG_LINES)
+        with docker_errors_as_runner_errors(f'cannot build {tag}'):
+            for chunk in self.api.build(
+                    rm=True, forcerm=True, pull=False, network_mode='none',
+                    decode=True, **kwargs):
+                for line in str(chunk.get('stream', '')).splitlines():
+                    if line.strip():
+                        lines.append(line)
+                        progress(line)
+                if 'error' in chunk:
+                    raise RunnerError(
+                        f'building {tag} failed: {chunk["error"].strip()}\n'
+                        + '\n'.join(lines))
+
+    def _make_debian_base(self, name: str, progress: Progress) -> None:
+        repository, suite = parse_repository_tag(name)
+        suite = suite or 'bookworm'
+        if shutil.which('mmdebstrap') is None:
+            raise RunnerError(
+                f'{name} is missing and mmdebstrap is not installed to make '
+                'it (apt-get install mmdebstrap), or set [builder] '
+                'base_image to an image a registry has')
+        with tempfile.TemporaryDirectory(prefix='pratai-base-') as tmp:
+            rootfs = pathlib.Path(tmp, 'rootfs.tar')
+            command = _MMDEBSTRAP + [suite, str(rootfs)]
+            if self.conf.builder.debian_mirror:
+                command.append(self.conf.builder.debian_mirror)
+            progress(f'making {name}: Debian {suite} with Python, by '
+                     'mmdebstrap (about half a minute)')
+            _run_with_progress(command, progress)
+            progress(f'importing {rootfs.stat().st_size // 1048576} MiB '
+                     f'as {name}')
+            with docker_errors_as_runner_errors(f'cannot import {name}'):
+                self.api.import_image_from_file(
+                    str(rootfs), repository=repository, tag=suite,
+                    changes=_IMPORT_CHANGES)
+        if not self.image_exists(name):
+            raise RunnerError(f'{name} was imported but is not there')
+        progress(f'made {name}')
+
+    def _pull(self, name: str, progress: Progress) -> None:
+        repository, tag = parse_repository_tag(name)
+        progress(f'pulling {name}')
+        with docker_errors_as_runner_errors(f'cannot pull {name}'):
+            for chunk in self.api.pull(repository, tag=tag or 'latest',
+                                       stream=True, decode=True):
+                if 'error' in chunk:
+                    raise RunnerError(f'cannot pull {name}: '
+                                      f'{chunk["error"]}')
+                if chunk.get('status') and not chunk.get('progressDetail'):
+                    progress(f'{chunk.get("id", name)}: {chunk["status"]}')
+
+
+def _run_with_progress(command: list[str], progress: Progress) -> None:
+    """Run ``command``, each output line to ``progress``; raise if failed."""
+    lines: collections.deque[str] = collections.deque(maxlen=_LOG_LINES)
+    try:
+        with subprocess.Popen(command, stdin=subprocess.DEVNULL,
+                              stdout=subprocess.PIPE,
+                              stderr=subprocess.STDOUT, env=dict(os.environ),
+                              text=True, errors='replace') as process:
+            assert process.stdout is not None
+            for line in process.stdout:
+                line = line.rstrip()
+                if line:
+                    lines.append(line)
+                    progress(line)
+    except OSError as exc:
+        raise RunnerError(f'cannot run {command[0]}: {exc}') from exc
+    if process.returncode != 0:
+        raise RunnerError(f'{command[0]} failed (exit {process.returncode}):'
+                          '\n' + '\n'.join(lines))
+
+
+def _log_progress(line: str) -> None:
+    LOG.info('Runtime image: %s', line)

@@ -1,0 +1,224 @@
+"""The ``docker`` runner: each execution in a fresh, locked-down container.
+
+:meth:`DockerRunner.prepare` builds the function's image (see
+:mod:`pratai_bridge.functions.builder`); :meth:`DockerRunner.run` starts a
+container of it and hands it the payload on stdin, through the attach
+socket: never in the environment or on the command line, where any process
+of the machine could read it. The container:
+
+* runs as uid 10001 with a read-only root filesystem and a 16 MiB tmpfs on
+  /tmp, every capability dropped and no-new-privileges;
+* has the function's memory (swap included: memswap = memory), a pids
+  limit and a CPU quota (``Limits``), and tini as PID 1 (``init``), which
+  reaps what the function forks;
+* has no network at all (only ``lo``) unless the function asks for it;
+* gets no environment from the bridge: only what the image sets (PATH,
+  LANG, HOME=/tmp), and not even the docker client's proxy settings;
+* logs nothing to the engine's disk (logging driver ``none``): stdout, the
+  result line, and stderr, the function's logs, are read from the attach
+  stream while it runs, stderr keeping only its tail.
+
+The timeout is hard: at its end the container is killed and the execution
+is ``timeout``. A container the kernel's out-of-memory killer stopped is
+``failed``, ``out of memory (limit N MiB)``. The container is removed
+whatever happens, engine errors included (``finally``); each carries the
+label ``pratai.function`` so any leftover is easy to find.
+"""
+
+import json
+import logging
+import socket
+import threading
+import time
+import uuid
+from typing import Any
+
+from docker import errors as docker_errors
+from docker.utils import socket as docker_socket
+from oslo_config import cfg
+import requests
+
+from pratai_bridge.functions import builder as builder_mod
+from pratai_bridge.functions.model import Function
+from pratai_bridge.runners import _result
+from pratai_bridge.runners import base
+
+__all__ = ['LABEL', 'DockerRunner']
+
+LOG = logging.getLogger(__name__)
+
+#: label on every container, its value the function's name
+LABEL = 'pratai.function'
+USER = '10001:10001'
+TMPFS = {'/tmp': 'size=16m,mode=1777'}
+# Seconds given to the engine to report a killed container's end.
+_GRACE = 30
+
+
+class DockerRunner(base.Runner):
+    """Runs functions in containers of the Docker engine; thread safe."""
+
+    def __init__(self, conf: cfg.ConfigOpts,
+                 builder: builder_mod.Builder | None = None) -> None:
+        super().__init__(conf)
+        self.builder = builder or builder_mod.Builder(conf)
+
+    def prepare(self, function: Function, package: bytes) -> None:
+        self.builder.build(function, package)
+
+    def forget(self, function: Function) -> None:
+        self.builder.remove(function)
+
+    def run(self, function: Function, payload: dict[str, Any],
+            limits: base.Limits) -> base.Outcome:
+        data = json.dumps(payload).encode()
+        api = self.builder.api
+        container = self._create(api, function, limits)
+        try:
+            with builder_mod.docker_errors_as_runner_errors(
+                    f'{function.ref}: running its container failed'):
+                return self._execute(api, container, data, limits)
+        finally:
+            _remove(api, container, function)
+
+    def _create(self, api: Any, function: Function,
+                limits: base.Limits) -> str:
+        image = builder_mod.image_tag(function.sha256)
+        host_config = api.create_host_config(
+            read_only=True, tmpfs=TMPFS, cap_drop=['ALL'],
+            security_opt=['no-new-privileges'],
+            mem_limit=f'{limits.memory_mb}m',
+            memswap_limit=f'{limits.memory_mb}m',
+            pids_limit=limits.pids, nano_cpus=int(limits.cpus * 1e9),
+            network_mode='bridge' if limits.network else 'none',
+            init=True, log_config={'type': 'none', 'config': {}})
+        with builder_mod.docker_errors_as_runner_errors(
+                f'{function.ref}: cannot create its container'):
+            try:
+                created = api.create_container(
+                    image, command=['--handler', function.spec.handler],
+                    user=USER, stdin_open=True, host_config=host_config,
+                    labels={LABEL: function.name,
+                            'pratai.version': str(function.version)},
+                    name=(f'pratai-{function.name}-{function.version}-'
+                          f'{uuid.uuid4().hex[:8]}'),
+                    use_config_proxy=False)
+            except docker_errors.ImageNotFound as exc:
+                raise base.RunnerError(
+                    f'{function.ref}: no image {image}; prepare() builds '
+                    'it') from exc
+        return created['Id']
+
+    def _execute(self, api: Any, container: str, data: bytes,
+                 limits: base.Limits) -> base.Outcome:
+        # Attached before the start, so no output is missed.
+        sock = api.attach_socket(container, params={
+            'stdin': 1, 'stdout': 1, 'stderr': 1, 'stream': 1})
+        streams = _Streams(sock, self.conf.dispatcher.log_tail_bytes)
+        try:
+            api.start(container)
+            started = time.time()
+            streams.start(data)
+            status = _wait(api, container, streams,
+                           started + limits.timeout_s)
+            timed_out = status is None
+            if status is None:
+                _kill(api, container)
+                status = api.wait(container, timeout=_GRACE)
+            finished = time.time()
+            streams.join(_GRACE)
+            state = api.inspect_container(container)['State']
+        finally:
+            streams.close()
+        ending = _result.Ending(exit_code=status.get('StatusCode'),
+                                timed_out=timed_out,
+                                oom=bool(state.get('OOMKilled')))
+        return _result.outcome(streams.stdout, streams.stderr, ending,
+                               limits, started, finished)
+
+
+class _Streams:
+    """Feeds stdin and reads stdout and stderr of one attach socket."""
+
+    def __init__(self, sock: Any, tail_bytes: int) -> None:
+        self._sock = sock
+        self.stdout = _result.Capped()
+        self.stderr = _result.Tail(tail_bytes)
+        self._reader = threading.Thread(target=self._read, daemon=True,
+                                        name='pratai-container-output')
+
+    def start(self, data: bytes) -> None:
+        self._reader.start()
+        # Its own thread: a container that never reads its stdin must not
+        # block this one past the timeout.
+        threading.Thread(target=self._write, args=(data,), daemon=True,
+                         name='pratai-container-input').start()
+
+    def close(self) -> None:
+        """Close the socket; the reader ends if it has not already."""
+        raw = getattr(self._sock, '_sock', None)
+        self._sock.close()
+        if raw is not None:
+            raw.close()
+
+    def join(self, timeout: float) -> bool:
+        """Wait until the streams end; False if they did not in time."""
+        self._reader.join(timeout)
+        return not self._reader.is_alive()
+
+    def _write(self, data: bytes) -> None:
+        raw = getattr(self._sock, '_sock', self._sock)
+        try:
+            raw.sendall(data)
+            # Half close: the container's stdin sees its end, and the
+            # output still comes back on the same socket.
+            raw.shutdown(socket.SHUT_WR)
+        except OSError as exc:  # the container ended without reading
+            LOG.debug('Container stdin closed early: %s', exc)
+
+    def _read(self) -> None:
+        sinks: dict[int, _result.Capped | _result.Tail] = {
+            docker_socket.STDOUT: self.stdout,
+            docker_socket.STDERR: self.stderr}
+        try:
+            for stream, chunk in docker_socket.frames_iter(self._sock,
+                                                           tty=False):
+                sink = sinks.get(stream)
+                if sink is not None:
+                    sink.feed(chunk)
+        except (OSError, ValueError) as exc:  # closed under us: the end
+            LOG.debug('Container output ended: %s', exc)
+
+
+def _wait(api: Any, container: str, streams: _Streams,
+          deadline: float) -> dict[str, Any] | None:
+    """The container's end status, or None if it runs past ``deadline``.
+
+    Its streams end first (or it closed them); then the engine tells.
+    """
+    if not streams.join(max(0.0, deadline - time.time())):
+        return None
+    try:
+        return api.wait(container, timeout=max(0.1, deadline - time.time()))
+    except requests.exceptions.RequestException:
+        return None  # a read timeout: still running at the deadline
+
+
+def _kill(api: Any, container: str) -> None:
+    try:
+        api.kill(container)
+    except docker_errors.APIError as exc:
+        if exc.status_code != 409:  # 409: it ended meanwhile
+            raise
+
+
+def _remove(api: Any, container: str, function: Function) -> None:
+    try:
+        api.remove_container(container, force=True)
+    except docker_errors.NotFound:
+        pass
+    except (docker_errors.DockerException,
+            requests.exceptions.RequestException, OSError):
+        LOG.exception('Function %s: cannot remove container %s; remove '
+                      'it by hand (label %s)', function.ref, container,
+                      LABEL)
