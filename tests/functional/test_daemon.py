@@ -65,15 +65,15 @@ def test_each_source_is_matched_and_journaled(make_bridge, publisher):
         _publish_sample(publisher, relative, exchange, topic)
 
     found = bridge.wait_for_executions(4)
+    # (No such functions are in the store: the dispatcher ends them as
+    # errors; running them is test_end_to_end's business.)
     by_subscription = sorted((e['subscription'], e['function'],
-                              e['event_type'], e['status']) for e in found)
+                              e['event_type']) for e in found)
     assert by_subscription == [
-        ('on-alarm', 'scale-up', 'alarm.update', 'pending'),
-        ('on-instance-create', 'hello', 'compute.instance.create.end',
-         'pending'),
-        ('on-instance-create', 'hello', 'instance.create.end', 'pending'),
-        ('on-object-upload', 'thumbnail', 'objectstore.http.request',
-         'pending'),
+        ('on-alarm', 'scale-up', 'alarm.update'),
+        ('on-instance-create', 'hello', 'compute.instance.create.end'),
+        ('on-instance-create', 'hello', 'instance.create.end'),
+        ('on-object-upload', 'thumbnail', 'objectstore.http.request'),
     ]
     # Every notification is journaled, matched or not (the default).
     journal = _journal(bridge)

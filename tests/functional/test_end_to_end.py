@@ -113,7 +113,7 @@ subscriptions:
       - event_type: objectstore.http.request
       - pattern:
           payload: {{action: [create, update]}}
-          details: {{container: [{uploads}]}}
+          details: {{container: [{uploads}], object: [{{prefix: photos/}}]}}
   - name: explodes
     function: boom
     filters: [{{event_type: test.boom}}]
