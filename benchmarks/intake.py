@@ -9,8 +9,13 @@ whole backlog is handled:
 * ``oslo-listener``: the plain oslo.messaging notification listener
   (threading executor) with an endpoint that only counts: the baseline.
 * ``oslo-batch-listener``: the same with the batch listener (batch 100).
-* ``bridge``: pratai-bridge's service: received, normalized, matched
-  against 100 subscriptions, journaled (SQLite) and acked.
+* ``event-side``: pratai-bridge's listeners, pipeline and journal:
+  received, normalized, matched against 100 subscriptions, journaled
+  (SQLite) and acked.
+* ``bridge``: the whole service, the dispatcher too, taking the
+  executions of the matched third of the mix as they are journaled (their
+  functions are not in the store, so each ends as an error at once): what
+  intake costs while the bridge also works through what it matched.
 
 Usage: python benchmarks/intake.py [--messages 10000] [--runs 3]
 Prints each run and the medians, and the bridge's ratio to the baseline.
@@ -37,7 +42,10 @@ from pratai_bridge.events import decode  # noqa: E402
 from pratai_bridge.listener import PRIORITIES  # noqa: E402
 from pratai_bridge.listener import parse_targets  # noqa: E402
 from pratai_bridge.listener import queue_name  # noqa: E402
+from pratai_bridge.journal import Journal  # noqa: E402
+from pratai_bridge.listener import NotificationListener  # noqa: E402
 from pratai_bridge.service import BridgeService  # noqa: E402
+from pratai_bridge.service import make_pipeline  # noqa: E402
 from tests.functional import rabbit  # noqa: E402
 from tests.unit import samples  # noqa: E402
 
@@ -57,6 +65,8 @@ MIX = [
      'notifications'),
 ]
 TARGETS = sorted({f'{exchange}:{topic}' for _, exchange, topic in MIX})
+SHARED_QUEUES = [f'{target.split(":")[1]}.{priority}'
+                 for target in TARGETS for priority in PRIORITIES]
 
 
 def subscriptions_yaml(count: int) -> str:
@@ -149,11 +159,38 @@ class RawConsumer:
         self._listeners = []
 
 
+class EventSideConsumer:
+    """BridgeService's stages but the dispatcher: the intake path alone."""
+
+    def __init__(self, conf: cfg.ConfigOpts):
+        self._conf = conf
+        self.journal = Journal(conf.journal.connection)
+        self._listener: NotificationListener | None = None
+
+    def start(self) -> None:
+        self.journal.start()
+        self._listener = NotificationListener(
+            self._conf, make_pipeline(self._conf, self.journal))
+        self._listener.start()
+
+    def handled(self) -> int:
+        counts = self.journal.counts()
+        return counts['events'] + counts['rejected']
+
+    def stop(self) -> None:
+        assert self._listener is not None
+        self._listener.stop()
+        self.journal.stop()
+
+
 class BridgeConsumer:
     def __init__(self, conf: cfg.ConfigOpts):
+        self._conf = conf
         self.service = BridgeService(conf)
 
     def start(self) -> None:
+        # A service starts once, as a process does: a new one each time.
+        self.service = BridgeService(self._conf)
         self.service.start()
 
     def handled(self) -> int:
@@ -186,8 +223,10 @@ def measure(kind: str, messages: int, publisher, workdir) -> float:
     conf = make_conf(workdir / pool, pool)
     if kind == 'bridge':
         consumer = BridgeConsumer(conf)
+    elif kind == 'event-side':
+        consumer = EventSideConsumer(conf)
     else:
-        consumer = RawConsumer(conf, pool, batch=kind.endswith('batch'))
+        consumer = RawConsumer(conf, pool, batch='batch' in kind)
     queues = [queue_name(pool, ex) for ex in parse_targets(TARGETS)]
     try:
         # A first start declares the pooled queues; stopped, they keep
@@ -195,6 +234,9 @@ def measure(kind: str, messages: int, publisher, workdir) -> float:
         consumer.start()
         consumer.stop()
         before = consumer.handled()
+        # The Notifier also fills the shared <topic>.<priority> queues no
+        # one consumes here; empty them so RabbitMQ does not page to disk.
+        rabbit.purge_queues(SHARED_QUEUES)
         publish_backlog(publisher, messages)
         start = time.monotonic()
         consumer.start()
@@ -216,7 +258,7 @@ def main() -> None:
     parser.add_argument('--runs', type=int, default=3)
     args = parser.parse_args()
     publisher = rabbit.make_publisher()
-    kinds = ['oslo-listener', 'oslo-batch-listener', 'bridge']
+    kinds = ['oslo-listener', 'oslo-batch-listener', 'event-side', 'bridge']
     rates: dict[str, list[float]] = {k: [] for k in kinds}
     with tempfile.TemporaryDirectory() as tmp:
         for run in range(args.runs):
@@ -227,17 +269,16 @@ def main() -> None:
                 print(f'run {run + 1} {kind:20s} {rate:8.0f} msg/s',
                       flush=True)
     publisher.close()
-    rabbit.purge_queues(
-        [f'{t.split(":")[1]}.{p}' for t in TARGETS for p in PRIORITIES])
+    rabbit.purge_queues(SHARED_QUEUES)
     print(f'\nmedians over {args.runs} runs of {args.messages} messages '
           '(100 subscriptions, SQLite journal):')
     medians = {k: statistics.median(v) for k, v in rates.items()}
     for kind in kinds:
         print(f'  {kind:20s} {medians[kind]:8.0f} msg/s')
-    base = medians['oslo-listener']
-    print(f'  bridge / oslo-listener       = {medians["bridge"] / base:.2f}')
-    print(f'  bridge / oslo-batch-listener = '
-          f'{medians["bridge"] / medians["oslo-batch-listener"]:.2f}')
+    for kind in ('event-side', 'bridge'):
+        for baseline in ('oslo-listener', 'oslo-batch-listener'):
+            print(f'  {kind} / {baseline} = '
+                  f'{medians[kind] / medians[baseline]:.2f}')
 
 
 if __name__ == '__main__':
