@@ -30,15 +30,13 @@ import tempfile
 import time
 import uuid
 
-import oslo_messaging
 from oslo_config import cfg
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from pratai_bridge import conf as bridge_conf  # noqa: E402
+from benchmarks import _bridge_conf  # noqa: E402
 from pratai_bridge import publish  # noqa: E402
-from pratai_bridge.conf import runner as runner_conf  # noqa: E402
 from pratai_bridge.functions import builder  # noqa: E402
 from pratai_bridge.functions import lifecycle  # noqa: E402
 from pratai_bridge.runners.base import Limits  # noqa: E402
@@ -58,22 +56,8 @@ SUBSCRIPTION = f"""subscriptions:
 
 
 def make_conf(workdir: pathlib.Path) -> cfg.ConfigOpts:
-    (workdir / 'subscriptions.d').mkdir(parents=True)
-    (workdir / 'subscriptions.d' / 'cold.yaml').write_text(SUBSCRIPTION)
-    conf = cfg.ConfigOpts()
-    bridge_conf.register_opts(conf)
-    if 'runner' not in conf:  # until conf/__init__ lists it
-        runner_conf.register_opts(conf)
-    conf([], project='pratai-bridge', default_config_files=[])
-    oslo_messaging.get_notification_transport(conf, url=rabbit.URL)
-    conf.set_override('transport_url', rabbit.URL)
-    conf.set_override('state_path', str(workdir))
-    conf.set_override('directory', str(workdir / 'subscriptions.d'),
-                      group='subscriptions')
-    conf.set_override('targets', ['nova:notifications'], group='listener')
-    conf.set_override('pool', f'pratai-bench-{uuid.uuid4().hex[:8]}',
-                      group='listener')
-    return conf
+    return _bridge_conf.make(workdir, SUBSCRIPTION, ['nova:notifications'],
+                             f'pratai-bench-{uuid.uuid4().hex[:8]}')
 
 
 def through_pipeline(service: BridgeService, publisher: publish.Publisher,

@@ -36,7 +36,7 @@ from oslo_config import cfg
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from pratai_bridge import conf as bridge_conf  # noqa: E402
+from benchmarks import _bridge_conf  # noqa: E402
 from pratai_bridge import publish  # noqa: E402
 from pratai_bridge.events import decode  # noqa: E402
 from pratai_bridge.listener import PRIORITIES  # noqa: E402
@@ -201,26 +201,10 @@ class BridgeConsumer:
         self.service.stop()
 
 
-def make_conf(workdir: pathlib.Path, pool: str) -> cfg.ConfigOpts:
-    (workdir / 'subscriptions.d').mkdir(parents=True)
-    (workdir / 'subscriptions.d' / 'bench.yaml').write_text(
-        subscriptions_yaml(100))
-    conf = cfg.ConfigOpts()
-    bridge_conf.register_opts(conf)
-    conf([], project='pratai-bridge', default_config_files=[])
-    oslo_messaging.get_notification_transport(conf, url=rabbit.URL)
-    conf.set_override('transport_url', rabbit.URL)
-    conf.set_override('state_path', str(workdir))
-    conf.set_override('directory', str(workdir / 'subscriptions.d'),
-                      group='subscriptions')
-    conf.set_override('targets', TARGETS, group='listener')
-    conf.set_override('pool', pool, group='listener')
-    return conf
-
-
 def measure(kind: str, messages: int, publisher, workdir) -> float:
     pool = f'pratai-bench-{uuid.uuid4().hex[:8]}'
-    conf = make_conf(workdir / pool, pool)
+    conf = _bridge_conf.make(workdir / pool, subscriptions_yaml(100),
+                             TARGETS, pool)
     if kind == 'bridge':
         consumer = BridgeConsumer(conf)
     elif kind == 'event-side':

@@ -272,7 +272,7 @@ class Dispatcher:
                           ), None, False
         except StoreError as exc:
             return _error(f'store: {exc}'), None, True
-        payload = dict(stored.as_event().as_document(),
+        payload = dict(stored.event.as_document(),
                        subscription=subscription.name)
         LOG.info('Execution %s (subscription %s, message %s): attempt %d of '
                  '%d, function %s', execution.id, subscription.name,

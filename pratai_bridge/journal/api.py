@@ -108,25 +108,9 @@ class Execution:
 class StoredEvent:
     """An Event as journaled, with when it arrived and its document."""
 
-    message_id: str
-    source: str
-    event_type: str
-    publisher_id: str | None
-    priority: str
-    timestamp: str
-    project_id: str | None
-    user_id: str | None
-    resource_id: str | None
-    payload: Any
-    details: dict[str, Any]
-    exchange: str | None
+    event: Event
     received_at: datetime.datetime
     document: dict[str, Any]
-
-    def as_event(self) -> Event:
-        """The Event again, e.g. to dispatch a pending execution."""
-        fields = {f.name for f in dataclasses.fields(Event)}
-        return Event(**{name: getattr(self, name) for name in fields})
 
 
 @dataclasses.dataclass(frozen=True)
@@ -361,6 +345,9 @@ def _now() -> datetime.datetime:
 
 
 def _stored_event(row: dict[str, Any]) -> StoredEvent:
-    document = row['document']
-    return StoredEvent(payload=document.get('payload'),
-                       details=document.get('details') or {}, **row)
+    document = row.pop('document')
+    received_at = row.pop('received_at')
+    event = Event(payload=document.get('payload'),
+                  details=document.get('details') or {}, **row)
+    return StoredEvent(event=event, received_at=received_at,
+                       document=document)

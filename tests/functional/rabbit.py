@@ -47,23 +47,22 @@ def publish_raw(exchange: str, routing_key: str, body: bytes,
 
 def delete_queues(names) -> None:
     """Drop queues the tests made, so copies stop piling up in them."""
-    with kombu.Connection(_kombu_url()) as conn:
-        channel = conn.channel()
-        for name in names:
-            try:
-                channel.queue_delete(name)
-            except Exception:  # already gone: nothing to clean
-                channel = conn.channel()
+    _each_queue(names, 'queue_delete')
 
 
 def purge_queues(names) -> None:
     """Empty the shared <topic>.<priority> queues the Notifier declares."""
+    _each_queue(names, 'queue_purge')
+
+
+def _each_queue(names, operation: str) -> None:
     with kombu.Connection(_kombu_url()) as conn:
         channel = conn.channel()
         for name in names:
             try:
-                channel.queue_purge(name)
-            except Exception:  # never declared: nothing to purge
+                getattr(channel, operation)(name)
+            except Exception:  # no such queue: nothing to do
+                # the broker closed the channel with its error
                 channel = conn.channel()
 
 

@@ -81,7 +81,7 @@ def test_each_source_is_matched_and_journaled(make_bridge, publisher):
         bridge.wait_for_log('Batch from', count=1)
         assert journal.counts()['events'] >= len(SOURCES)
         upload = [e for e in found if e['subscription'] == 'on-object-upload']
-        event = journal.get_event(upload[0]['message_id'])
+        event = journal.get_event(upload[0]['message_id']).event
         assert event.source == 'swift'
         assert event.project_id == '8f0c0f4f5bd64ad2b4a5f3f6dbe6f0b2'
     finally:

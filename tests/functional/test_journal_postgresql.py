@@ -114,7 +114,7 @@ def test_rows_read_back(journal):
     journal.record([event], [(event, HELLO)], [
         Rejected('bad', None, None, 'unreadable', b'\x00')])
     stored = journal.get_event(event.message_id)
-    assert stored.as_event() == event
+    assert stored.event == event
     assert stored.received_at.tzinfo is datetime.UTC
     (execution,) = journal.list_executions(function='hello',
                                            status='pending')

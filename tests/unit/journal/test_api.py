@@ -92,7 +92,7 @@ def test_duplicates_inside_one_batch(journal, make_event, subscriptions):
 def test_first_delivery_of_an_event_wins(journal, make_event):
     journal.record([make_event(1, payload={'v': 1})], [], [])
     journal.record([make_event(1, payload={'v': 2})], [], [])
-    assert journal.get_event('msg-0001').payload == {'v': 1}
+    assert journal.get_event('msg-0001').event.payload == {'v': 1}
 
 
 def test_matched_event_is_journaled_even_if_not_listed(journal, make_event,
@@ -157,9 +157,10 @@ def test_get_event_round_trip(journal, make_event):
     journal.record([event], [], [])
     stored = journal.get_event('msg-0003')
 
-    assert stored.as_event() == event
+    assert stored.event == event
     assert stored.document == event.as_document()
-    assert (stored.payload, stored.details, stored.exchange) == (
+    assert (stored.event.payload, stored.event.details,
+            stored.event.exchange) == (
         {'b': [1, 2], 'a': None}, {'method': 'PUT'}, 'swift')
     assert stored.received_at.tzinfo is UTC
 

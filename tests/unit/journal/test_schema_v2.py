@@ -153,8 +153,8 @@ def test_data_survives(upgraded):
     assert (done.function_version, done.result, done.duration,
             done.logs, done.finished_at) == (3, {'ok': True}, 0.25, 'hi', t0)
     event = upgraded.get_event('m-1')
-    assert event.payload == {'state': 'active'}
-    assert event.as_event().as_document() == event.document
+    assert event.event.payload == {'state': 'active'}
+    assert event.event.as_document() == event.document
     assert upgraded.list_rejected()[0].raw == '{oops'
     assert upgraded.counts()['executions'] == 3
 
