@@ -20,7 +20,7 @@ from pratai_bridge.journal import Journal
 from pratai_bridge.listener import NotificationListener
 from pratai_bridge.matcher import Matcher
 from pratai_bridge.pipeline import Pipeline
-from pratai_bridge.runners import _loader as runner_loader
+from pratai_bridge.runners._loader import load_runner
 from pratai_bridge.subscriptions import loader
 
 LOG = logging.getLogger(__name__)
@@ -50,7 +50,7 @@ class BridgeService:
         self._conf = conf
         self.journal = Journal(conf.journal.connection)
         self.store = store_loader.load_store(conf)
-        self.runner = runner_loader.load_runner(conf)
+        self.runner = load_runner(conf)
         self.pipeline = make_pipeline(conf, self.journal, self._wake)
         self.dispatcher = Dispatcher(
             conf, self.journal, self.store, self.runner,

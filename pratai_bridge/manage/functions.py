@@ -19,7 +19,7 @@ from pratai_bridge.functions.model import Function
 from pratai_bridge.functions.store import _loader
 from pratai_bridge.functions.store import base
 from pratai_bridge.manage import _common
-from pratai_bridge.runners import _loader as runner_loader
+from pratai_bridge.runners._loader import load_runner
 from pratai_bridge.manage._common import CommandError
 
 FIELDS = ('name', 'version', 'handler', 'runtime', 'memory', 'timeout',
@@ -148,6 +148,6 @@ class Delete(lister.Lister):
             store = _loader.load_store(conf)
             # The runner removes the deleted versions' images.
             deleted = lifecycle.delete_function(
-                conf, store, name, runner=runner_loader.load_runner(conf))
+                conf, store, name, runner=load_runner(conf))
         return (('name', 'version', 'sha256'),
                 [(f.name, f.version, f.sha256) for f in deleted])
