@@ -35,7 +35,7 @@ OPTS: list[cfg.Opt] = [
                     'batches raise intake and the number of notifications '
                     'redelivered after a crash. Needs a restart.'),
     cfg.FloatOpt('batch_timeout',
-                 default=0.2,
+                 default=0.05,
                  min=0.01,
                  help='Seconds to wait for a batch to fill before handling '
                       'what has arrived: the most latency batching adds to '
