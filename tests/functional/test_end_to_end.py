@@ -135,6 +135,8 @@ subscriptions:
     bridge.start()
     yield bridge, uploads
     bridge.stop()
+    for name in ('echo', 'boom', 'sleepy', 'hog'):  # and their images
+        bridge.manage('function', 'delete', name)
     swift = _swift()
     for container in (uploads, f'pratai-e2e-{run}'):
         try:
