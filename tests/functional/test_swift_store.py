@@ -24,6 +24,7 @@ from pratai_bridge.functions.model import FunctionSpec
 from pratai_bridge.functions.store import _loader
 from pratai_bridge.functions.store import base
 from pratai_bridge.functions.store.swift import SwiftStore
+from tests.unit.functions.store import contract
 
 AUTH_URL = os.environ.get('PRATAI_SWIFT_AUTH_URL',
                           'http://127.0.0.1:8080/auth/v1.0')
@@ -147,25 +148,7 @@ def test_if_none_match_guards_a_lost_race(store, swift, container):
 
 
 def test_concurrent_puts_get_distinct_versions(store):
-    results, errors = [], []
-    barrier = threading.Barrier(6)
-
-    def upload(number):
-        try:
-            barrier.wait()
-            results.append(store.put(SPEC, b'zip %d' % number))
-        except Exception as exc:  # reported below
-            errors.append(exc)
-
-    threads = [threading.Thread(target=upload, args=(n,)) for n in range(6)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert errors == []
-    assert sorted(f.version for f in results) == list(range(1, 7))
-    contents = {store.fetch(store.get('hello', f.version)) for f in results}
-    assert contents == {b'zip %d' % n for n in range(6)}
+    contract.concurrent_puts(store, SPEC, 6)
 
 
 @pytest.mark.parametrize('auth_url, extra', [

@@ -1,6 +1,5 @@
 import dataclasses
 import json
-import threading
 
 import pytest
 
@@ -8,6 +7,7 @@ from pratai_bridge.functions.model import FunctionSpec
 from pratai_bridge.functions.store import base
 from pratai_bridge.functions.store.local import LocalStore
 from tests.unit.functions.conftest import make_conf
+from tests.unit.functions.store import contract
 
 SPEC = FunctionSpec(name='hello', handler='handler', memory=64, timeout=5)
 
@@ -90,26 +90,7 @@ def test_delete_removes_every_version(store):
 
 
 def test_concurrent_puts_get_distinct_versions(store):
-    results, errors = [], []
-    barrier = threading.Barrier(16)
-
-    def upload(number):
-        try:
-            barrier.wait()
-            results.append(store.put(SPEC, b'zip %d' % number))
-        except Exception as exc:  # reported below
-            errors.append(exc)
-
-    threads = [threading.Thread(target=upload, args=(n,)) for n in range(16)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert errors == []
-    assert sorted(f.version for f in results) == list(range(1, 17))
-    for function in results:
-        assert store.fetch(store.get('hello', function.version)) == \
-            store.fetch(function)
+    contract.concurrent_puts(store, SPEC, 16)
     leftovers = [p.name for p in (store.root / 'hello').iterdir()
                  if not p.name.startswith('v')]
     assert leftovers == []
