@@ -24,19 +24,26 @@ class CommandError(Exception):
     """A user error: cliff prints it as one line on stderr and exits 1."""
 
 
-def add_exchange_argument(parser: argparse.ArgumentParser) -> None:
+def add_notification_arguments(parser: argparse.ArgumentParser) -> None:
+    """The notification files a command reads, and their exchange."""
     parser.add_argument(
         '--exchange', metavar='NAME',
         help='Exchange the notifications came from (nova, swift, aodh...); '
              'inferred from publisher_id and event_type when omitted.')
+    parser.add_argument('files', nargs='+', metavar='NOTIFICATION.json')
 
 
-def read_notification(path: str, exchange: str | None) -> Notification:
-    """Load one notification file; errors become a CommandError."""
-    try:
-        return decode.load_file(path, exchange)
-    except decode.DecodeError as exc:  # its message names the file
-        raise CommandError(str(exc)) from exc
+def read_notifications(parsed_args: argparse.Namespace
+                       ) -> list[tuple[str, Notification]]:
+    """(path, notification) of every file; errors become a CommandError."""
+    pairs = []
+    for path in parsed_args.files:
+        try:
+            pairs.append((path, decode.load_file(path,
+                                                 parsed_args.exchange)))
+        except decode.DecodeError as exc:  # its message names the file
+            raise CommandError(str(exc)) from exc
+    return pairs
 
 
 @contextlib.contextmanager

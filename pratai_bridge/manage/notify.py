@@ -17,19 +17,15 @@ class Notify(lister.Lister):
 
     def get_parser(self, prog_name):
         parser = super().get_parser(prog_name)
-        _common.add_exchange_argument(parser)
+        _common.add_notification_arguments(parser)
         parser.add_argument('--topic', metavar='TOPIC',
                             help='Topic to send on (default: the one the '
                                  'source uses for this notification).')
-        parser.add_argument('files', nargs='+', metavar='NOTIFICATION.json')
         return parser
 
     def take_action(self, parsed_args):
-        notifications = [
-            _common.read_notification(path, parsed_args.exchange)
-            for path in parsed_args.files]
-        unknown = [path for path, n in zip(parsed_args.files, notifications,
-                                           strict=True) if not n.exchange]
+        notifications = _common.read_notifications(parsed_args)
+        unknown = [path for path, n in notifications if not n.exchange]
         if unknown:
             raise _common.CommandError(
                 f'{unknown[0]}: cannot tell the source; give --exchange')
@@ -41,8 +37,7 @@ class Notify(lister.Lister):
         publisher = publish.Publisher(url)
         rows = []
         try:
-            for path, notification in zip(parsed_args.files, notifications,
-                                          strict=True):
+            for path, notification in notifications:
                 topic = (parsed_args.topic or
                          publish.default_topic(notification))
                 publisher.send(notification, topic)

@@ -17,14 +17,11 @@ class Replay(lister.Lister):
 
     def get_parser(self, prog_name):
         parser = super().get_parser(prog_name)
-        _common.add_exchange_argument(parser)
-        parser.add_argument('files', nargs='+', metavar='NOTIFICATION.json')
+        _common.add_notification_arguments(parser)
         return parser
 
     def take_action(self, parsed_args):
-        notifications = [
-            _common.read_notification(path, parsed_args.exchange)
-            for path in parsed_args.files]
+        notifications = _common.read_notifications(parsed_args)
         rows = []
         conf = _common.conf(self.app)
         with _common.journal(conf) as journal:
@@ -33,8 +30,7 @@ class Replay(lister.Lister):
             except loader.SubscriptionError as exc:
                 raise _common.CommandError(
                     f'invalid subscriptions: {exc.problems[0]}') from exc
-            for path, notification in zip(parsed_args.files, notifications,
-                                          strict=True):
+            for path, notification in notifications:
                 result = pipeline.handle([notification])
                 if result.rejected:
                     raise _common.CommandError(

@@ -59,9 +59,8 @@ class Match(lister.Lister):
 
     def get_parser(self, prog_name):
         parser = super().get_parser(prog_name)
-        _common.add_exchange_argument(parser)
+        _common.add_notification_arguments(parser)
         _add_directory_argument(parser)
-        parser.add_argument('files', nargs='+', metavar='NOTIFICATION.json')
         return parser
 
     def take_action(self, parsed_args):
@@ -75,9 +74,7 @@ class Match(lister.Lister):
                 f'"subscriptions validate": {exc.problems[0]}') from exc
         normalizers = Normalizers()
         rows = []
-        for path in parsed_args.files:
-            notification = _common.read_notification(path,
-                                                     parsed_args.exchange)
+        for path, notification in _common.read_notifications(parsed_args):
             event = _common.normalize(normalizers, notification, path)
             names = [s.name for s in matcher.match(event)]
             rows.append((path, event.source, event.event_type, names))
