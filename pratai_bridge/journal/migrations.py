@@ -54,9 +54,28 @@ def _v2_dispatch(connection: sa.Connection) -> None:
                  sa.Column('owner', sa.String(255)))
 
 
+#: Columns whose values a notification's sender chooses, so no length
+#: limit may refuse them (a Swift object path is up to ~1 KiB).
+_SENDER_TEXT = (('events', ('event_type', 'publisher_id', 'project_id',
+                            'user_id', 'resource_id')),
+                ('rejected', ('event_type',)),
+                ('executions', ('event_type',)))
+
+
+def _v3_unbounded_text(connection: sa.Connection) -> None:
+    """Version 3: sender-chosen fields become TEXT (were VARCHAR(255))."""
+    if connection.dialect.name != 'postgresql':
+        return  # SQLite never enforced the length
+    for table, columns in _SENDER_TEXT:
+        for column in columns:
+            connection.execute(sa.text(
+                f'ALTER TABLE {table} ALTER COLUMN {column} TYPE TEXT'))
+
+
 #: Upgrades from the version before each one, in order.
 STEPS: tuple[Step, ...] = (
     (2, _v2_dispatch),
+    (3, _v3_unbounded_text),
 )
 
 # Any constant will do: it names "the journal migration" to PostgreSQL so

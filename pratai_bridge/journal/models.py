@@ -117,15 +117,15 @@ class EventRow(Base):
     message_id: orm.Mapped[str] = orm.mapped_column(sa.String(255),
                                                     primary_key=True)
     source: orm.Mapped[str] = orm.mapped_column(sa.String(64))
-    event_type: orm.Mapped[str] = orm.mapped_column(sa.String(255))
-    publisher_id: orm.Mapped[str | None] = orm.mapped_column(sa.String(255))
+    event_type: orm.Mapped[str] = orm.mapped_column(sa.Text)
+    publisher_id: orm.Mapped[str | None] = orm.mapped_column(sa.Text)
     priority: orm.Mapped[str] = orm.mapped_column(sa.String(32))
     # As the Event holds it (ISO 8601 UTC text): kept verbatim so the
     # document a function receives on replay is byte for byte the same.
     timestamp: orm.Mapped[str] = orm.mapped_column(sa.String(64))
-    project_id: orm.Mapped[str | None] = orm.mapped_column(sa.String(255))
-    user_id: orm.Mapped[str | None] = orm.mapped_column(sa.String(255))
-    resource_id: orm.Mapped[str | None] = orm.mapped_column(sa.String(255))
+    project_id: orm.Mapped[str | None] = orm.mapped_column(sa.Text)
+    user_id: orm.Mapped[str | None] = orm.mapped_column(sa.Text)
+    resource_id: orm.Mapped[str | None] = orm.mapped_column(sa.Text)
     exchange: orm.Mapped[str | None] = orm.mapped_column(sa.String(255))
     # Event.as_document(): payload and details live here, not in columns.
     document: orm.Mapped[Any] = orm.mapped_column(JSONText)
@@ -143,7 +143,7 @@ class RejectedRow(Base):
     # Always 'rejected' for now; room for 'replayed' without a migration.
     status: orm.Mapped[str] = orm.mapped_column(sa.String(16))
     exchange: orm.Mapped[str | None] = orm.mapped_column(sa.String(255))
-    event_type: orm.Mapped[str | None] = orm.mapped_column(sa.String(255))
+    event_type: orm.Mapped[str | None] = orm.mapped_column(sa.Text)
     reason: orm.Mapped[str] = orm.mapped_column(sa.Text)
     raw: orm.Mapped[Any] = orm.mapped_column(JSONText, nullable=True)
     received_at: orm.Mapped[datetime.datetime] = orm.mapped_column(
@@ -174,7 +174,7 @@ class ExecutionRow(Base):
     subscription: orm.Mapped[str] = orm.mapped_column(sa.String(255))
     function: orm.Mapped[str] = orm.mapped_column(sa.String(255))
     status: orm.Mapped[str] = orm.mapped_column(sa.String(16))
-    event_type: orm.Mapped[str] = orm.mapped_column(sa.String(255))
+    event_type: orm.Mapped[str] = orm.mapped_column(sa.Text)
     source: orm.Mapped[str] = orm.mapped_column(sa.String(64))
     created_at: orm.Mapped[datetime.datetime] = orm.mapped_column(
         UTCDateTime)

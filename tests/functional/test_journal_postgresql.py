@@ -7,6 +7,7 @@ the tests skip, except under CI (``CI`` set) where they fail: CI provides
 the server, so its absence is a broken setup, not a reason to pass.
 """
 
+import dataclasses
 import datetime
 import os
 import threading
@@ -185,3 +186,16 @@ def test_older_schema_is_migrated(url, journal, monkeypatch):
         'executions')}
     engine.dispose()
     assert 'note' in columns
+
+
+def test_sender_chosen_fields_have_no_length_limit(journal):
+    # A Swift object path may be ~1 KiB; VARCHAR(255) refused it (v3).
+    (event,) = _events(9, 1)
+    long_path = 'v1/AUTH_p/c/' + 'o' * 1500
+    event = dataclasses.replace(event, resource_id=long_path,
+                                event_type='x.' * 200, publisher_id='p' * 300)
+    journal.record([event], [(event, HELLO)],
+                   [Rejected('bad-long', 'swift', 'y' * 600, 'r', None)])
+    assert journal.get_event(event.message_id).event.resource_id == long_path
+    (execution,) = journal.list_executions(function='hello')
+    assert execution.event_type == event.event_type

@@ -103,9 +103,12 @@ def _path(url):
 
 
 def _columns(path):
+    """(name, type) of the executions table; VARCHAR(n) and TEXT are one
+    type to SQLite (version 3 only widens them on PostgreSQL)."""
     with sqlite3.connect(path) as conn:
-        return [row[1:3] for row in conn.execute(
-            'PRAGMA table_info(executions)')]
+        return [(name, 'TEXT' if kind.startswith('VARCHAR') else kind)
+                for name, kind in (row[1:3] for row in conn.execute(
+                    'PRAGMA table_info(executions)'))]
 
 
 @pytest.fixture
@@ -125,21 +128,20 @@ def upgraded(v1_url):
 
 
 def test_version_2_is_shipped():
-    assert migrations.latest() == 2
-    assert [version for version, _ in migrations.STEPS] == [2]
+    assert [version for version, _ in migrations.STEPS][:1] == [2]
 
 
-def test_upgrade_stamps_version_2(v1_url, upgraded):
+def test_upgrade_stamps_the_latest_version(v1_url, upgraded):
     with sqlite3.connect(_path(v1_url)) as conn:
         assert conn.execute('SELECT version FROM schema_version'
-                            ).fetchall() == [(2,)]
+                            ).fetchall() == [(migrations.latest(),)]
 
 
 def test_upgraded_table_is_the_one_a_new_journal_gets(v1_url, upgraded,
                                                       journal_url, journal):
     assert _columns(_path(v1_url)) == _columns(_path(journal_url))
     assert _columns(_path(v1_url))[-2:] == [('next_attempt_at', 'DATETIME'),
-                                            ('owner', 'VARCHAR(255)')]
+                                            ('owner', 'TEXT')]
 
 
 def test_data_survives(upgraded):
