@@ -19,11 +19,16 @@ its ack would cap intake at the disk's fsync rate.
 Acknowledgement: oslo.messaging acks a batch after the endpoint returns and
 requeues it when the endpoint returns REQUEUE or raises. The endpoint
 returns only after the journal committed, so nothing is acked that is not
-durable. A journal failure requeues the batch (the broker redelivers it) and
-the failure is logged with the batch's message ids.
+durable. When the journal cannot record at all (a poison message is dealt
+with by the pipeline, see :mod:`pratai_bridge.pipeline`), the batch is
+requeued, after a pause that doubles with each failure in a row (up to
+:data:`MAX_PAUSE` s): RabbitMQ hands a requeued message straight back,
+and without the pause a database outage would spin the listener.
 """
 
 import logging
+import time
+from collections.abc import Callable
 from collections.abc import Mapping
 from collections.abc import Sequence
 from typing import Any
@@ -31,12 +36,15 @@ from typing import Any
 import oslo_messaging
 from oslo_config import cfg
 
+from pratai_bridge import _backoff
 from pratai_bridge.pipeline import Pipeline
 
 LOG = logging.getLogger(__name__)
 
 PRIORITIES = ('audit', 'debug', 'info', 'warn', 'error', 'critical',
               'sample')
+#: the longest pause before requeueing a batch the journal could not take
+MAX_PAUSE = 30.0
 
 
 def parse_targets(specs: Sequence[str]) -> dict[str, list[str]]:
@@ -61,9 +69,14 @@ def queue_name(pool: str, exchange: str) -> str:
 class _Endpoint:
     """Batch endpoint for one exchange; one method per priority."""
 
-    def __init__(self, exchange: str, pipeline: Pipeline) -> None:
+    def __init__(self, exchange: str, pipeline: Pipeline,
+                 sleep: Callable[[float], None] = time.sleep) -> None:
         self._exchange = exchange
         self._pipeline = pipeline
+        self._sleep = sleep
+        # Batches that failed in a row; any success resets it. Threads
+        # race on it harmlessly: it only sizes a pause.
+        self._failures = 0
         for priority in PRIORITIES:
             setattr(self, priority, self._handler(priority))
 
@@ -78,12 +91,17 @@ class _Endpoint:
             result = self._pipeline.handle_messages(
                 self._exchange, priority, messages)
         except Exception:
+            self._failures += 1
+            pause = _backoff.delay(self._failures, 0.5, MAX_PAUSE)
             ids = [(m.get('metadata') or {}).get('message_id')
                    for m in messages]
             LOG.exception('Journal failed for a batch of %d from exchange '
-                          '%s; requeueing messages %s', len(messages),
-                          self._exchange, ids)
+                          '%s (failure %d in a row); requeueing messages %s '
+                          'in %.1f s', len(messages), self._exchange,
+                          self._failures, ids, pause)
+            self._sleep(pause)
             return oslo_messaging.NotificationResult.REQUEUE
+        self._failures = 0
         LOG.debug('Batch from %s.%s: %s', self._exchange, priority, result)
         return oslo_messaging.NotificationResult.HANDLED
 

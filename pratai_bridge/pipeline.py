@@ -6,6 +6,12 @@ returns, and the listener acks the batch only after that: a crash at any
 point redelivers the batch, and the journal's uniqueness on message_id and
 (message_id, subscription) makes the redelivery add nothing twice.
 
+A poison message must not hold its batch hostage: when the journal refuses
+a batch for its content (:class:`~pratai_bridge.journal.RecordRefused`),
+each event is recorded alone and the ones refused again are parked as
+rejected, so the rest are acked. Only when the journal cannot record at
+all (it is away) does the call raise, and the batch come back later.
+
 Concurrency: several listener threads call :meth:`Pipeline.handle` at once.
 The pipeline holds no per-call state; the matcher is swapped whole by
 :meth:`Pipeline.set_matcher` (a single reference assignment), so a batch is
@@ -29,6 +35,7 @@ from pratai_bridge.events.model import Event
 from pratai_bridge.events.model import Notification
 from pratai_bridge.events.model import Rejected
 from pratai_bridge.events.normalize import Normalizers
+from pratai_bridge.journal import RecordRefused
 from pratai_bridge.matcher import Matcher
 from pratai_bridge.subscriptions.model import Subscription
 
@@ -133,7 +140,13 @@ class Pipeline:
             else:
                 dropped += 1
             matches.extend((event, sub) for sub in found)
-        new = self._journal.record(events, matches, rejected)
+        try:
+            new = self._journal.record(events, matches, rejected)
+        except RecordRefused as exc:
+            LOG.warning('Journal refused a batch of %d events (%s); '
+                        'recording them one by one', len(events), exc)
+            new, parked = self._record_each(events, matches, rejected)
+            rejected.extend(parked)
         if new and self._on_new_executions is not None:
             self._on_new_executions()
         return BatchResult(
@@ -142,16 +155,48 @@ class Pipeline:
             matched=len(matches), new_executions=new,
             matches=tuple(matches))
 
+    def _record_each(self, events: Sequence[Event],
+                     matches: Sequence[tuple[Event, Subscription]],
+                     rejected: Sequence[Rejected]
+                     ) -> tuple[int, list[Rejected]]:
+        """Record one at a time; park what the journal refuses.
 
-def _reject(exchange: str | None, raw: Any, exc: Exception) -> Rejected:
-    """Park what could not be read, under the sender's id when it has one."""
+        Returns the new executions and what was parked in place of the
+        events refused. Raises what is not a refusal (the journal is away).
+        """
+        new = 0
+        parked: list[Rejected] = []
+        for event in events:
+            mine = [m for m in matches if m[0] is event]
+            try:
+                new += self._journal.record([event], mine, [])
+            except RecordRefused as exc:
+                # Under an id of our own: the sender's may be the culprit.
+                parked.append(_reject(event.exchange, event.as_document(),
+                                      f'the journal refused it: {exc}',
+                                      trust_id=False))
+        for one in list(rejected) + parked:
+            try:
+                self._journal.record([], [], [one])
+            except RecordRefused as exc:
+                LOG.error('Journal refused even the rejected notification '
+                          '%s (%s); dropping it: %s', one.message_id,
+                          one.event_type, exc)
+        return new, parked
+
+
+def _reject(exchange: str | None, raw: Any, exc: Exception | str,
+            trust_id: bool = True) -> Rejected:
+    """Park what could not be read, under the sender's id when it has one
+    and ``trust_id``, else under an id derived from the content."""
     message_id = None
     event_type = None
     if isinstance(raw, Mapping):
         metadata = raw.get('metadata')
-        if isinstance(metadata, Mapping):
+        if isinstance(metadata, Mapping) and trust_id:
             message_id = metadata.get('message_id')
-        message_id = message_id or raw.get('message_id')
+        if trust_id:
+            message_id = message_id or raw.get('message_id')
         event_type = raw.get('event_type')
     if not isinstance(message_id, str) or not message_id:
         # Derived from the content, so a redelivery is parked only once.

@@ -125,6 +125,11 @@ class StoredRejected:
     received_at: datetime.datetime
 
 
+class RecordRefused(Exception):
+    """The database refused what was to be recorded, not the connection:
+    recording the same rows again fails the same way."""
+
+
 class Journal:
     """Events, executions and rejected notifications in one database."""
 
@@ -174,23 +179,39 @@ class Journal:
         """Journal one batch in one transaction; returns new executions.
 
         Each match's event is journaled even when absent from ``events``.
+        Raises RecordRefused when the rows themselves are at fault (a value
+        the database or JSON cannot hold); other errors (the database is
+        away, locked...) propagate as they are, for the caller to retry.
         """
         now = datetime.datetime.now(datetime.UTC)
-        event_rows = _rows.event_rows(events, matches, now)
-        execution_rows = _rows.execution_rows(matches, now)
-        rejected_rows = _rows.rejected_rows(rejected, now)
+        try:
+            event_rows = _rows.event_rows(events, matches, now)
+            execution_rows = _rows.execution_rows(matches, now)
+            rejected_rows = _rows.rejected_rows(rejected, now)
+        except (TypeError, ValueError) as exc:
+            raise RecordRefused(str(exc)) from exc
         new = 0
         if not (event_rows or rejected_rows):
             return new
-        with self._write() as conn:
-            if event_rows:
-                conn.execute(self._ignore(_EVENTS), event_rows)
-            if execution_rows:
-                statement = self._ignore(_EXECUTIONS).returning(
-                    _EXECUTIONS.c.id)
-                new = len(conn.execute(statement, execution_rows).all())
-            if rejected_rows:
-                conn.execute(self._ignore(_REJECTED), rejected_rows)
+        try:
+            with self._write() as conn:
+                if event_rows:
+                    conn.execute(self._ignore(_EVENTS), event_rows)
+                if execution_rows:
+                    statement = self._ignore(_EXECUTIONS).returning(
+                        _EXECUTIONS.c.id)
+                    new = len(conn.execute(statement, execution_rows).all())
+                if rejected_rows:
+                    conn.execute(self._ignore(_REJECTED), rejected_rows)
+        except sa.exc.StatementError as exc:
+            # A DB-API error is the rows' fault only when it says so; a
+            # StatementError of another kind failed binding a value.
+            if (isinstance(exc, sa.exc.DBAPIError) and not isinstance(
+                    exc, (sa.exc.DataError, sa.exc.IntegrityError))):
+                raise
+            raise RecordRefused(str(exc.orig or exc)) from exc
+        except (TypeError, ValueError) as exc:  # a value no driver can bind
+            raise RecordRefused(str(exc)) from exc
         return new
 
     def list_executions(self, function: str | None = None,

@@ -6,11 +6,11 @@ import sqlite3
 import threading
 
 import pytest
-import sqlalchemy as sa
 
 from pratai_bridge.events.model import Rejected
 from pratai_bridge.journal import EXECUTION_STATUSES
 from pratai_bridge.journal import Journal
+from pratai_bridge.journal import RecordRefused
 from pratai_bridge.subscriptions.model import Subscription
 
 UTC = datetime.UTC
@@ -204,7 +204,7 @@ def test_rejected_newest_first(journal):
 def test_failed_batch_leaves_nothing(journal, make_event, subscriptions):
     event = make_event(1)
     broken = Rejected('r', None, None, None, None)  # reason is NOT NULL
-    with pytest.raises(sa.exc.IntegrityError):
+    with pytest.raises(RecordRefused, match='NOT NULL'):
         journal.record([event], [(event, subscriptions[0])], [broken])
     assert journal.counts()['events'] == journal.counts()['executions'] == 0
     # And the journal is still usable: the lock was released.

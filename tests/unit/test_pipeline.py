@@ -1,0 +1,84 @@
+"""The pipeline: one commit per batch, and no batch held by one message."""
+
+import pytest
+import sqlalchemy as sa
+
+from pratai_bridge.events.model import Notification
+from pratai_bridge.events.normalize import Normalizers
+from pratai_bridge.filters.event_type import EventTypeFilter
+from pratai_bridge.journal import Journal
+from pratai_bridge.matcher import Matcher
+from pratai_bridge.pipeline import Pipeline
+from pratai_bridge.subscriptions.model import Subscription
+
+CREATED = Subscription(name='created', function='hello', filters=(
+    EventTypeFilter('compute.instance.create.end'),))
+
+
+def _notification(n: int, **payload) -> Notification:
+    return Notification(
+        exchange='nova', priority='info', publisher_id='compute.host1',
+        event_type='compute.instance.create.end',
+        payload={'instance_id': f'i-{n}', 'tenant_id': 'p1', **payload},
+        metadata={'message_id': f'm-{n}',
+                  'timestamp': '2026-11-28 03:02:20.653504'})
+
+
+@pytest.fixture
+def journal(tmp_path):
+    made = Journal(f'sqlite:///{tmp_path}/journal.sqlite')
+    made.start()
+    yield made
+    made.stop()
+
+
+def _pipeline(journal, woken=None) -> Pipeline:
+    return Pipeline(Normalizers(), Matcher([CREATED]), journal,
+                    on_new_executions=woken)
+
+
+def test_a_batch_is_journaled_and_wakes_the_dispatcher(journal):
+    woken = []
+    result = _pipeline(journal, lambda: woken.append(1)).handle(
+        [_notification(n) for n in range(3)])
+    assert (result.received, result.recorded, result.matched,
+            result.new_executions) == (3, 3, 3, 3)
+    assert woken == [1]
+    again = _pipeline(journal, lambda: woken.append(1)).handle(
+        [_notification(n) for n in range(3)])
+    assert again.new_executions == 0 and woken == [1]
+
+
+def test_a_poison_event_is_parked_and_the_rest_recorded(journal):
+    # A lone surrogate is valid JSON on the wire and cannot be stored.
+    batch = [_notification(0), _notification(1, instance_id='\ud800'),
+             _notification(2)]
+    result = _pipeline(journal).handle(batch)
+    assert result.new_executions == 2
+    assert result.rejected == 1
+    assert {e.message_id for e in journal.list_executions()} == {'m-0', 'm-2'}
+    (parked,) = journal.list_rejected()
+    assert parked.event_type == 'compute.instance.create.end'
+    assert 'refused' in parked.reason
+    assert parked.message_id.startswith('rejected-')
+
+
+def test_an_unreadable_payload_is_parked(journal):
+    bad = Notification(exchange='swift', priority='info',
+                       publisher_id='ceilometermiddleware',
+                       event_type='objectstore.http.request',
+                       payload='not a CADF event',
+                       metadata={'message_id': 'm-bad', 'timestamp': None})
+    result = _pipeline(journal).handle([bad, _notification(1)])
+    assert (result.rejected, result.new_executions) == (1, 1)
+    assert [r.message_id for r in journal.list_rejected()] == ['m-bad']
+
+
+class _AwayJournal:
+    def record(self, events, matches, rejected):
+        raise sa.exc.OperationalError('INSERT', {}, Exception('gone'))
+
+
+def test_a_journal_that_is_away_fails_the_batch():
+    with pytest.raises(sa.exc.OperationalError):
+        _pipeline(_AwayJournal()).handle([_notification(0)])
