@@ -9,6 +9,7 @@ batches are journaled before the dispatcher drains.
 """
 
 import logging
+import os
 from collections.abc import Callable
 
 from oslo_config import cfg
@@ -28,7 +29,11 @@ LOG = logging.getLogger(__name__)
 
 def load_matcher(conf: cfg.ConfigOpts) -> Matcher:
     """Load the subscription directory; raises loader.SubscriptionError."""
-    subscriptions = loader.load_directory(conf.subscriptions.directory)
+    directory = conf.subscriptions.directory
+    if not os.path.isdir(directory):
+        LOG.warning('[subscriptions] directory %s does not exist: no '
+                    'subscriptions', directory)
+    subscriptions = loader.load_directory(directory)
     LOG.info('Loaded %d subscriptions from %s', len(subscriptions),
              conf.subscriptions.directory)
     return Matcher(subscriptions)
@@ -66,23 +71,32 @@ class BridgeService:
         self.listener.start()
         LOG.info('pratai-bridge started')
 
-    def stop(self) -> None:
+    def stop(self) -> bool:
         """Stop taking notifications, finish the batches and runs in flight.
 
         Runs in flight are bounded by their timeouts; executions not
         started yet stay pending in the journal for the next start.
+        Returns False when ``[dispatcher] stop_timeout`` cut runs short:
+        they stay ``running`` in the journal, go back to pending at the
+        next start, and their threads must not keep the process alive.
         """
         LOG.info('pratai-bridge stopping: draining in-flight work')
         self.listener.stop()
-        if not self.dispatcher.stop(self._conf.dispatcher.stop_timeout or
-                                    None):
-            LOG.warning('Stopped with executions still running')
-        self.journal.stop()
+        drained = self.dispatcher.stop(
+            self._conf.dispatcher.stop_timeout or None)
+        if drained:
+            self.journal.stop()
         LOG.info('pratai-bridge stopped')
+        return drained
 
     def reload(self) -> bool:
         """Reload subscriptions; on any problem keep the current ones."""
-        self._conf.mutate_config_files()
+        try:
+            self._conf.mutate_config_files()
+        except Exception:
+            LOG.exception('Configuration reload failed; keeping the '
+                          'options and subscriptions loaded before')
+            return False
         try:
             matcher = load_matcher(self._conf)
         except loader.SubscriptionError as exc:

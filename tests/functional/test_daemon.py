@@ -187,3 +187,19 @@ def test_bad_notifications_are_parked_and_the_daemon_goes_on(make_bridge,
         bridge.log_text())
     assert bridge.process.poll() is None
     assert bridge.stop() == 0
+
+
+def test_sighup_with_a_broken_config_file_keeps_running(make_bridge,
+                                                        publisher):
+    bridge = make_bridge()
+    bridge.subscribe('10-main.yaml', SUBSCRIPTIONS)
+    bridge.start()
+    good = bridge.conf.read_text()
+    bridge.conf.write_text(good + '\n[broken\n')
+    bridge.signal(signal.SIGHUP)
+    bridge.wait_for_log('Configuration reload failed')
+    bridge.conf.write_text(good)  # for the CLI below
+    _publish_sample(publisher, 'aodh/alarm.update.threshold-alarm.json',
+                    'aodh', 'alarming')
+    assert len(bridge.wait_for_executions(1)) == 1
+    assert bridge.stop() == 0

@@ -10,6 +10,7 @@ is read back with ``pratai-bridge-manage executions show``.
 
 import io
 import os
+import signal
 import time
 import uuid
 import zipfile
@@ -100,6 +101,7 @@ driver = docker
 
 [dispatcher]
 retry_delay = 0.2
+stop_timeout = 3
 """)
     bridge.subscribe('10-e2e.yaml', f"""
 subscriptions:
@@ -122,6 +124,10 @@ subscriptions:
     function: sleepy
     filters: [{{event_type: test.sleepy}}]
     delivery: {{max_attempts: 1, timeout: 3}}
+  - name: lingers
+    function: sleepy
+    filters: [{{event_type: test.linger}}]
+    delivery: {{max_attempts: 1, timeout: 60}}
   - name: hogs
     function: hog
     filters: [{{event_type: test.hog}}]
@@ -232,3 +238,24 @@ def test_failures_end_failed_timeout_and_oom(loop, publisher):
     containers = docker.from_env().containers.list(
         all=True, filters={'label': 'pratai.function'})
     assert containers == []
+
+
+def test_sigterm_waits_stop_timeout_for_running_functions(loop, publisher):
+    bridge, _ = loop
+    publisher.publish('nova', 'notifications', 'info', 'compute.test',
+                      'test.linger', {'n': 1})
+    deadline = time.monotonic() + 240
+    while not bridge.executions(subscription='lingers', status='running'):
+        assert time.monotonic() < deadline, bridge.log_text()[-3000:]
+        time.sleep(0.2)
+    started = time.monotonic()
+    bridge.signal(signal.SIGTERM)
+    assert bridge.process.wait(30) == 0
+    # stop_timeout is 3 s; the function would sleep 60.
+    assert time.monotonic() - started < 15
+    assert 'Exiting with executions still running' in bridge.log_text()
+    (execution,) = bridge.executions(subscription='lingers')
+    assert execution['status'] == 'running'  # given back at next start
+    for container in docker.from_env().containers.list(
+            all=True, filters={'label': 'pratai.function=sleepy'}):
+        container.remove(force=True)
