@@ -52,6 +52,12 @@ def load_driver(namespace: str, name: str, conf: cfg.ConfigOpts,
         raise failure(f'cannot load {what} driver {entrypoint.name!r}: '
                       f'{exc}') from exc
 
+    known = known_drivers(namespace)
+    if name not in known:
+        # Asked first: stevedore's DriverManager would log its own warning
+        # ("Could not load") before ours, which lists the known names.
+        raise error_class(f'unknown [{what}] driver {name!r}; known '
+                          f'drivers: {", ".join(known) or "none installed"}')
     try:
         manager = stevedore.DriverManager(
             namespace, name, invoke_on_load=True, invoke_args=(conf,),

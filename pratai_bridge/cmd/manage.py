@@ -38,7 +38,21 @@ class ManageApp(app.App):
         root = logging.getLogger()
         for handler in list(root.handlers):
             root.removeHandler(handler)
+        # cliff shows INFO by default; an admin command's output is its
+        # result, so only warnings and errors unless -v is given.
+        self.options.verbose_level = max(0, self.options.verbose_level - 1)
         super().configure_logging()
+
+    def run_subcommand(self, argv: list[str]) -> int:
+        # cliff reports an unknown command on stdout, with suggestions.
+        try:
+            self.command_manager.find_command(argv)
+        except ValueError:
+            print(f'pratai-bridge-manage: unknown command '
+                  f'{" ".join(argv)!r}; see pratai-bridge-manage --help',
+                  file=sys.stderr)
+            return 2
+        return super().run_subcommand(argv)
 
     def initialize_app(self, argv: Sequence[str]) -> None:
         args = [f'--config-file={f}' for f in self.options.config_file]

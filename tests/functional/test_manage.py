@@ -99,3 +99,16 @@ def test_errors_are_one_line_on_stderr(bridge, tmp_path):
     assert result.returncode != 0
     assert 'junk.json' in result.stderr
     assert result.stderr.strip().count('\n') == 0
+
+
+def test_unknown_command_and_driver_are_one_line_on_stderr(bridge, tmp_path):
+    result = bridge.manage('nosuchcmd', check=False)
+    assert (result.returncode, result.stdout) == (2, '')
+    assert result.stderr.strip().count('\n') == 0
+    assert 'nosuchcmd' in result.stderr
+    with open(bridge.conf, 'a') as conf:
+        conf.write('[store]\ndriver = nope\n')
+    result = bridge.manage('function', 'list', check=False)
+    assert result.returncode == 1
+    assert result.stderr.strip() == (
+        "unknown [store] driver 'nope'; known drivers: local, swift")
