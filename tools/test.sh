@@ -32,9 +32,21 @@ wait_port 5672 60 rabbitmq-server -detached
 wait_port 5432 30 pg_ctlcluster --skip-systemctl-redirect \
     "$(ls /etc/postgresql 2>/dev/null | head -1)" main start
 
-services=${PRATAI_SERVICES:-all}
-if [[ -f tools/services.py && $services != none ]]; then
-    trap 'python3 tools/services.py stop' EXIT
+services=${PRATAI_SERVICES:-docker memcached swift}
+if [[ $services != none ]]; then
+    # Stop at the end only what this run starts, not what was up before.
+    up=$(python3 tools/services.py status 2>/dev/null |
+         awk '$2 == "up" {print $1}' || true)
+    started=()
+    for service in $services; do
+        grep -qx "$service" <<<"$up" || started+=("$service")
+    done
+    # swift starts memcached for itself
+    [[ " ${started[*]} " == *" swift "* && " ${started[*]} " != *" memcached "* ]] &&
+        ! grep -qx memcached <<<"$up" && started+=(memcached)
+    if ((${#started[@]})); then
+        trap 'python3 tools/services.py stop "${started[@]}"' EXIT
+    fi
     python3 tools/services.py start $services
     eval "$(python3 tools/services.py env)"
 fi
