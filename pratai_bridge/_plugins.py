@@ -52,20 +52,21 @@ def load_driver(namespace: str, name: str, conf: cfg.ConfigOpts,
         raise failure(f'cannot load {what} driver {entrypoint.name!r}: '
                       f'{exc}') from exc
 
-    known = known_drivers(namespace)
-    if name not in known:
+    def unknown() -> Exception:
+        known = ', '.join(known_drivers(namespace)) or 'none installed'
+        return error_class(f'unknown [{what}] driver {name!r}; known '
+                           f'drivers: {known}')
+
+    if name not in known_drivers(namespace):
         # Asked first: stevedore's DriverManager would log its own warning
         # ("Could not load") before ours, which lists the known names.
-        raise error_class(f'unknown [{what}] driver {name!r}; known '
-                          f'drivers: {", ".join(known) or "none installed"}')
+        raise unknown()
     try:
         manager = stevedore.DriverManager(
             namespace, name, invoke_on_load=True, invoke_args=(conf,),
             on_load_failure_callback=_raise_load_failure)
     except stevedore_exc.NoMatches as exc:
-        known = ', '.join(known_drivers(namespace)) or 'none installed'
-        raise error_class(f'unknown [{what}] driver {name!r}; known '
-                          f'drivers: {known}') from exc
+        raise unknown() from exc
     driver = manager.driver
     if not isinstance(driver, base_class):
         raise TypeError(f'{what} driver {name!r} is not a '

@@ -61,6 +61,7 @@ from oslo_config import cfg
 from pratai_bridge import _backoff
 from pratai_bridge.functions.model import Function
 from pratai_bridge.functions.store.base import FunctionNotFound
+from pratai_bridge.functions.store.base import InvalidStoredFunction
 from pratai_bridge.functions.store.base import Store
 from pratai_bridge.functions.store.base import StoreError
 from pratai_bridge.journal.api import Execution
@@ -72,6 +73,9 @@ from pratai_bridge.subscriptions.model import Subscription
 LOG = logging.getLogger(__name__)
 
 __all__ = ['Dispatcher']
+
+#: seconds between two sweeps of what stopped runs left behind
+SWEEP_INTERVAL = 300.0
 
 # What an attempt came to: its outcome, the function version it ran (None
 # when it did not get that far) and whether another attempt may do better.
@@ -120,6 +124,8 @@ class Dispatcher:
         self._futures: set[futures.Future[None]] = set()
         self._thread: threading.Thread | None = None
         self._pool: futures.ThreadPoolExecutor | None = None
+        # When the runner last swept (monotonic seconds).
+        self._swept_at = 0.0
 
     def start(self) -> None:
         """Recover what a dead bridge left running, then start running.
@@ -133,6 +139,7 @@ class Dispatcher:
         if recovered:
             LOG.warning('Recovered %d executions left running by a stopped '
                         'bridge; they run again', recovered)
+        self._sweep()
         self._pool = futures.ThreadPoolExecutor(
             self._workers, thread_name_prefix='pratai-execution')
         self._thread = threading.Thread(target=self._loop,
@@ -173,9 +180,24 @@ class Dispatcher:
         LOG.info('Dispatcher stopped')
         return not running
 
+    def _sweep(self) -> None:
+        """Have the runner remove what runs of stopped bridges left."""
+        self._swept_at = time.monotonic()
+        try:
+            swept = self._runner.sweep()
+        except runners.RunnerError as exc:
+            LOG.warning('Cannot remove what stopped runs left: %s', exc)
+            return
+        if swept:
+            LOG.warning('Removed %d containers left by stopped runs', swept)
+
     def _loop(self) -> None:
         while not self._stopping.is_set():
             self._wakeup.clear()
+            if time.monotonic() - self._swept_at > SWEEP_INTERVAL:
+                # A bridge that crashed and came back quickly left runs
+                # that were not yet overdue at its start.
+                self._sweep()
             try:
                 self._flush_backlog()
                 self._fill()
@@ -270,6 +292,8 @@ class Dispatcher:
         except FunctionNotFound as exc:
             return _error(f'function {execution.function} not found: {exc}'
                           ), None, False
+        except InvalidStoredFunction as exc:  # no retry will mend it
+            return _error(f'store: {exc}'), None, False
         except StoreError as exc:
             return _error(f'store: {exc}'), None, True
         payload = dict(stored.event.as_document(),

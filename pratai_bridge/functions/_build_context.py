@@ -103,7 +103,8 @@ def unpack(conf: cfg.ConfigOpts, function: Function, package: bytes,
 
     The store checked the zip when it was uploaded; checking it again
     here costs little and means a zip that reached the store some other
-    way never lands outside ``destination``.
+    way never lands outside ``destination``. Raises RunnerError, for the
+    filesystem's errors too.
     """
     try:
         info = package_mod.inspect(
@@ -115,16 +116,25 @@ def unpack(conf: cfg.ConfigOpts, function: Function, package: bytes,
     if info.sha256 != function.sha256:
         raise RunnerError(f'{function.ref}: the zip is not the one stored '
                           f'(sha256 {info.sha256}, not {function.sha256})')
+    try:
+        _extract(package, info.files, destination)
+    except OSError as exc:  # a full disk, a directory we may not write
+        raise RunnerError(f'{function.ref}: cannot unpack its zip in '
+                          f'{destination}: {exc}') from exc
+    return info
+
+
+def _extract(package: bytes, files: tuple[str, ...],
+             destination: pathlib.Path) -> None:
     destination.mkdir(parents=True)
     with zipfile.ZipFile(io.BytesIO(package)) as archive:
-        for name in info.files:
+        for name in files:
             target = destination / name
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(archive.read(name))
             # Readable by the unprivileged user functions run as, whatever
             # the umask of the bridge.
             target.chmod(0o644)
-    return info
 
 
 def check_requirements(text: str) -> list[str]:

@@ -22,7 +22,7 @@ from pratai_bridge.runners.base import Runner
 from pratai_bridge.runners.base import RunnerError
 
 __all__ = ['MEMORY_RANGE', 'TIMEOUT_RANGE', 'InvalidFunction',
-           'create_function', 'delete_function', 'make_spec']
+           'check_spec', 'create_function', 'delete_function', 'make_spec']
 
 #: MiB a function may ask for, inclusive
 MEMORY_RANGE = (16, 16384)
@@ -34,29 +34,56 @@ LOG = logging.getLogger(__name__)
 
 
 class InvalidFunction(ValueError):
-    """A function's settings are out of bounds; the message says which."""
+    """A function's settings are out of bounds; the message says which.
+
+    ``field`` is the FunctionSpec field at fault (``memory``...).
+    """
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
 
 
 def make_spec(name: str, handler: str, memory: int = 128, timeout: int = 30,
               network: str = 'none', runtime: str = 'python3'
               ) -> FunctionSpec:
     """A FunctionSpec, once every setting is checked (ValueError if not)."""
-    _check_settings(name, memory, timeout, network, runtime)
-    return FunctionSpec(name=name, handler=handler, runtime=runtime,
-                        memory=memory, timeout=timeout, network=network)
+    return check_spec(FunctionSpec(name=name, handler=handler,
+                                   runtime=runtime, memory=memory,
+                                   timeout=timeout, network=network))
+
+
+def check_spec(spec: FunctionSpec) -> FunctionSpec:
+    """Return ``spec`` if every setting is acceptable, else raise.
+
+    The one rule for settings, applied when a function is uploaded and
+    again when a store reads it back: what a store holds may have been
+    written by something else, and a memory of 0 would mean no limit to
+    the engine. Raises InvalidName or InvalidFunction.
+    """
+    _check_settings(spec.name, spec.memory, spec.timeout, spec.network,
+                    spec.runtime)
+    if not isinstance(spec.handler, str):
+        raise InvalidFunction('handler', f'handler {spec.handler!r} is not '
+                              'a module name')
+    try:
+        package_mod.check_module_name(spec.handler)
+    except package_mod.PackageError as exc:
+        raise InvalidFunction('handler', str(exc)) from exc
+    return spec
 
 
 def _check_settings(name: str, memory: int, timeout: int, network: str,
                     runtime: str) -> None:
     names.check_name(name)
-    _check_range('memory (MiB)', memory, MEMORY_RANGE)
-    _check_range('timeout (s)', timeout, TIMEOUT_RANGE)
-    if network not in NETWORKS:
-        raise InvalidFunction(f'network {network!r} is not one of '
-                              f'{", ".join(NETWORKS)}')
-    if runtime not in RUNTIMES:
-        raise InvalidFunction(f'runtime {runtime!r} is not one of '
-                              f'{", ".join(RUNTIMES)}')
+    _check_range('memory', 'memory (MiB)', memory, MEMORY_RANGE)
+    _check_range('timeout', 'timeout (s)', timeout, TIMEOUT_RANGE)
+    if not isinstance(network, str) or network not in NETWORKS:
+        raise InvalidFunction('network', f'network {network!r} is not one '
+                              f'of {", ".join(NETWORKS)}')
+    if not isinstance(runtime, str) or runtime not in RUNTIMES:
+        raise InvalidFunction('runtime', f'runtime {runtime!r} is not one '
+                              f'of {", ".join(RUNTIMES)}')
 
 
 def create_function(conf: cfg.ConfigOpts, store: Store, name: str,
@@ -113,9 +140,10 @@ def _forget(store: Store, runner: Runner, deleted: list[Function]) -> None:
                         exc)
 
 
-def _check_range(what: str, value: int, bounds: tuple[int, int]) -> None:
+def _check_range(field: str, what: str, value: int,
+                 bounds: tuple[int, int]) -> None:
     low, high = bounds
     if isinstance(value, bool) or not isinstance(value, int) or not (
             low <= value <= high):
-        raise InvalidFunction(f'{what} must be an integer from {low} to '
-                              f'{high}, not {value!r}')
+        raise InvalidFunction(field, f'{what} must be an integer from {low} '
+                              f'to {high}, not {value!r}')

@@ -2,9 +2,12 @@
 
 :func:`inspect` reads the zip in memory and never imports or runs any of
 it. It refuses what could hurt the machine that later unpacks it (absolute
-or ``..`` paths, backslashes, symlinks, too many entries, zip bombs) and
-what could never run (no module with a top-level ``def main``), and names
-the module to call.
+or ``..`` paths, backslashes, symlinks, too many entries, zip bombs),
+what could not be unpacked (a name twice, a name both a file and a
+directory as ``a`` beside ``a/b``, names too long for Linux) and what
+could never run (no module with a top-level ``def main``), and names the
+module to call. Names differing only by case are two files, as on Linux,
+where functions are unpacked.
 
 Zip bombs: the sizes a zip declares are checked first (cheap), then every
 entry is decompressed in chunks, counting the bytes really produced, and
@@ -33,11 +36,16 @@ import stat
 import zipfile
 import zlib
 
-__all__ = ['PackageError', 'PackageInfo', 'inspect']
+__all__ = ['PackageError', 'PackageInfo', 'check_module_name', 'inspect']
 
 MAX_FILES = 1000
 MAX_UNCOMPRESSED = 50 * 1024 * 1024
 REQUIREMENTS = 'requirements.txt'
+#: bytes (UTF-8) of one path component, Linux's NAME_MAX
+MAX_NAME_BYTES = 255
+#: bytes (UTF-8) of an entry's whole name: room under PATH_MAX (4096) for
+#: the directory it is unpacked in
+MAX_PATH_BYTES = 1024
 
 _CHUNK = 64 * 1024
 _DRIVE = re.compile(r'^[A-Za-z]:')
@@ -77,7 +85,7 @@ def inspect(data: bytes, handler: str | None = None,
     several; when given it must exist and define ``main``.
     """
     if handler is not None:
-        _check_module_name(handler)
+        check_module_name(handler)
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError,
@@ -107,7 +115,6 @@ def _check_entries(entries: list[zipfile.ZipInfo], max_files: int,
     if declared > max_uncompressed:
         raise PackageError(f'the zip uncompresses to {declared} bytes, more '
                            f'than the {max_uncompressed} allowed')
-    seen = set()
     for entry in entries:
         _check_path(entry.filename)
         mode = entry.external_attr >> 16
@@ -117,10 +124,37 @@ def _check_entries(entries: list[zipfile.ZipInfo], max_files: int,
         if entry.flag_bits & 0x1:
             raise PackageError(f'{entry.filename}: encrypted entries are '
                                'not supported')
+    _check_layout(entries)
+
+
+def _check_layout(entries: list[zipfile.ZipInfo]) -> None:
+    """Refuse names that cannot all be unpacked in one directory tree.
+
+    A name twice, or a name both a file and a directory: ``a`` beside
+    ``a/`` or ``a/b`` (whatever their order), where unpacking one would
+    fail on the other, or overwrite it.
+    """
+    files: list[str] = []
+    kinds: dict[str, bool] = {}  # name -> is a directory entry
+    directories: set[str] = set()  # every parent of every entry
+    for entry in entries:
         name = entry.filename.rstrip('/')
-        if name in seen:
-            raise PackageError(f'{name}: appears twice in the zip')
-        seen.add(name)
+        if name in kinds:
+            if kinds[name] == entry.is_dir():
+                raise PackageError(f'{name}: appears twice in the zip')
+            _raise_clash(name)
+        kinds[name] = entry.is_dir()
+        if not entry.is_dir():
+            files.append(name)
+        parts = name.split('/')
+        directories.update('/'.join(parts[:i]) for i in range(1, len(parts)))
+    for name in files:
+        if name in directories:
+            _raise_clash(name)
+
+
+def _raise_clash(name: str) -> None:
+    raise PackageError(f'{name}: both a file and a directory in the zip')
 
 
 def _check_path(name: str) -> None:
@@ -138,6 +172,16 @@ def _check_path(name: str) -> None:
     if '' in parts or '.' in parts:
         raise PackageError(f'{name}: empty or "." path components are not '
                            'allowed')
+    if len(_utf8(name)) > MAX_PATH_BYTES:
+        raise PackageError(f'{name[:40]}...: a path longer than '
+                           f'{MAX_PATH_BYTES} bytes')
+    if any(len(_utf8(part)) > MAX_NAME_BYTES for part in parts):
+        raise PackageError(f'{name}: a file or directory name longer than '
+                           f'{MAX_NAME_BYTES} bytes')
+
+
+def _utf8(text: str) -> bytes:
+    return text.encode('utf-8', errors='surrogateescape')
 
 
 def _sources_wanted(files: tuple[str, ...], handler: str | None) -> set[str]:
@@ -264,7 +308,8 @@ def _module_paths(module: str) -> tuple[str, str]:
     return f'{base}.py', f'{base}/__init__.py'
 
 
-def _check_module_name(module: str) -> None:
+def check_module_name(module: str) -> None:
+    """Raise PackageError unless ``module`` is a (dotted) module name."""
     if not all(_is_identifier(part) for part in module.split('.')):
         raise PackageError(f'{module!r} is not a module name (handler '
                            'names look like "handler" or "pkg.module")')

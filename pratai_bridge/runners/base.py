@@ -78,3 +78,15 @@ class Runner(abc.ABC):
 
         Optional: a runner that caches nothing has nothing to drop.
         """
+
+    def sweep(self) -> int:
+        """Remove what runs left behind when their bridge died; how many.
+
+        A bridge killed mid-run cleans nothing up. Called when the
+        dispatcher starts and then from time to time, by every bridge
+        sharing what the runner uses (one Docker engine, say), so it must
+        never touch a run in progress, of this bridge or another. May
+        block on I/O; raises RunnerError. Optional: the default finds
+        nothing.
+        """
+        return 0

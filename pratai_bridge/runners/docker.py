@@ -21,12 +21,30 @@ of the machine could read it. The container:
 The timeout is hard: at its end the container is killed and the execution
 is ``timeout``. A container the kernel's out-of-memory killer stopped is
 ``failed``, ``out of memory (limit N MiB)``. The container is removed
-whatever happens, engine errors included (``finally``); each carries the
-label ``pratai.function`` so any leftover is easy to find.
+whatever happens, engine errors included (``finally``).
+
+A bridge that dies (SIGKILL, a power cut) runs no ``finally``, so a
+container does not depend on its bridge to end or to go:
+
+* it ends itself: the image's entrypoint runs under coreutils ``timeout
+  --signal=KILL``, set a few seconds past the function's timeout (the
+  bridge, when alive, kills first and decides the outcome). Killing or
+  stopping that ``timeout`` is all a function can do against it: killed,
+  tini (PID 1) sees its child gone and the container ends; stopped
+  (SIGSTOP), the container runs on until a sweep.
+* :meth:`DockerRunner.sweep` removes what is left: every container
+  carries the labels ``pratai.function`` (the function's name) and
+  ``pratai.deadline`` (epoch seconds: its creation, plus its timeout,
+  plus the time a live runner may take after it), and a sweep removes
+  those past their deadline, and those that exited over a minute ago,
+  when their runner would have removed them already. So bridges sharing
+  an engine may all sweep: none removes a run another one still reads.
 """
 
+import datetime
 import json
 import logging
+import math
 import socket
 import threading
 import time
@@ -39,20 +57,37 @@ from oslo_config import cfg
 import requests
 
 from pratai_bridge.functions import builder as builder_mod
+from pratai_bridge.functions import lifecycle
 from pratai_bridge.functions.model import Function
 from pratai_bridge.runners import _result
 from pratai_bridge.runners import base
 
-__all__ = ['LABEL', 'DockerRunner']
+__all__ = ['DEADLINE_LABEL', 'LABEL', 'DockerRunner']
 
 LOG = logging.getLogger(__name__)
 
 #: label on every container, its value the function's name
 LABEL = 'pratai.function'
+#: label on every container: when anyone may remove it (epoch seconds)
+DEADLINE_LABEL = 'pratai.deadline'
 USER = '10001:10001'
 TMPFS = {'/tmp': 'size=16m,mode=1777'}
+#: the least memory (MiB) a container is given: below it, no runtime
+#: starts, and 0 would mean no limit at all to the engine
+MIN_MEMORY_MB = 16
 # Seconds given to the engine to report a killed container's end.
 _GRACE = 30
+# Seconds past the function's timeout before the container kills itself:
+# enough for the bridge, when alive, to kill it first and say "timeout".
+_SELF_KILL_GRACE = 5
+# Seconds past its timeout before a container is anyone's to remove: more
+# than a live runner takes after its deadline (the kill, then up to _GRACE
+# for the engine and _GRACE for the streams), with room for a slow start.
+_SWEEP_GRACE = 4 * _GRACE
+# Seconds an exited container stays its runner's, to inspect and remove.
+_EXITED_GRACE = 2 * _GRACE
+# States of a container that will not run its function (any more).
+_ENDED = ('exited', 'dead')
 
 
 class DockerRunner(base.Runner):
@@ -71,6 +106,7 @@ class DockerRunner(base.Runner):
 
     def run(self, function: Function, payload: dict[str, Any],
             limits: base.Limits) -> base.Outcome:
+        _check_limits(function, limits)
         data = json.dumps(payload).encode()
         api = self.builder.api
         container = self._create(api, function, limits)
@@ -92,14 +128,17 @@ class DockerRunner(base.Runner):
             pids_limit=limits.pids, nano_cpus=int(limits.cpus * 1e9),
             network_mode='bridge' if limits.network else 'none',
             init=True, log_config={'type': 'none', 'config': {}})
+        deadline = time.time() + limits.timeout_s + _SWEEP_GRACE
         with builder_mod.docker_errors_as_runner_errors(
                 f'{function.ref}: cannot create its container'):
             try:
                 created = api.create_container(
-                    image, command=['--handler', function.spec.handler],
+                    image, entrypoint=_entrypoint(api, image, limits),
+                    command=['--handler', function.spec.handler],
                     user=USER, stdin_open=True, host_config=host_config,
                     labels={LABEL: function.name,
-                            'pratai.version': str(function.version)},
+                            'pratai.version': str(function.version),
+                            DEADLINE_LABEL: str(math.ceil(deadline))},
                     name=(f'pratai-{function.name}-{function.version}-'
                           f'{uuid.uuid4().hex[:8]}'),
                     use_config_proxy=False)
@@ -108,6 +147,28 @@ class DockerRunner(base.Runner):
                     f'{function.ref}: no image {image}; prepare() builds '
                     'it') from exc
         return created['Id']
+
+    def sweep(self, now: float | None = None) -> int:
+        """Remove the containers runs left behind; return how many.
+
+        Left behind: past its deadline label, or exited more than a
+        minute ago (see the module docstring); a container without a
+        deadline label gets the longest timeout a function may have.
+        Runs in progress, of this bridge or of another using the engine,
+        are never touched. ``now`` (epoch seconds) is the time to judge
+        by, the clock's by default. Raises RunnerError.
+        """
+        now = time.time() if now is None else now
+        api = self.builder.api
+        removed = 0
+        with builder_mod.docker_errors_as_runner_errors(
+                'cannot sweep the containers of functions'):
+            for summary in api.containers(all=True,
+                                          filters={'label': LABEL}):
+                if _left_behind(api, summary, now) and _sweep_one(
+                        api, summary):
+                    removed += 1
+        return removed
 
     def _execute(self, api: Any, container: str, data: bytes,
                  limits: base.Limits) -> base.Outcome:
@@ -202,6 +263,90 @@ def _wait(api: Any, container: str, streams: _Streams,
         return api.wait(container, timeout=max(0.1, deadline - time.time()))
     except requests.exceptions.RequestException:
         return None  # a read timeout: still running at the deadline
+
+
+def _check_limits(function: Function, limits: base.Limits) -> None:
+    """Refuse limits the engine would read as "no limit" or cannot run."""
+    problems = []
+    if limits.memory_mb < MIN_MEMORY_MB:
+        problems.append(f'memory {limits.memory_mb} MiB is under '
+                        f'{MIN_MEMORY_MB}')
+    if not (math.isfinite(limits.timeout_s) and limits.timeout_s > 0):
+        problems.append(f'timeout {limits.timeout_s} s is not positive')
+    if limits.pids < 1:
+        problems.append(f'pids limit {limits.pids} is under 1')
+    if not (math.isfinite(limits.cpus) and limits.cpus > 0):
+        problems.append(f'cpus {limits.cpus} is not positive')
+    if problems:
+        raise base.RunnerError(f'{function.ref}: refused to run: '
+                               + '; '.join(problems))
+
+
+def _entrypoint(api: Any, image: str, limits: base.Limits) -> list[str]:
+    """The image's entrypoint under coreutils ``timeout --signal=KILL``.
+
+    Read from the image, so any runtime image works; ``timeout`` is in
+    every Debian base (coreutils is essential).
+    """
+    entrypoint = api.inspect_image(image)['Config'].get('Entrypoint')
+    if not entrypoint:
+        raise base.RunnerError(f'{image} has no ENTRYPOINT: is it built '
+                               'FROM the pratai runtime image?')
+    seconds = math.ceil(limits.timeout_s) + _SELF_KILL_GRACE
+    return ['timeout', '--signal=KILL', str(seconds), *entrypoint]
+
+
+def _left_behind(api: Any, summary: dict[str, Any], now: float) -> bool:
+    """Whether the container ``summary`` (a listing's) is nobody's run."""
+    if summary.get('State') == 'removing':
+        return False
+    if now >= _deadline(summary):
+        return True
+    if summary.get('State') not in _ENDED:
+        return False
+    try:
+        state = api.inspect_container(summary['Id'])['State']
+    except docker_errors.NotFound:
+        return False  # removed meanwhile
+    return now >= _finished_at(state, summary) + _EXITED_GRACE
+
+
+def _deadline(summary: dict[str, Any]) -> float:
+    labels = summary.get('Labels') or {}
+    try:
+        deadline = float(labels[DEADLINE_LABEL])
+    except (KeyError, TypeError, ValueError):
+        # Made before deadlines were labelled, or by hand: it may run as
+        # long as any function may.
+        return (float(summary.get('Created') or 0)
+                + lifecycle.TIMEOUT_RANGE[1] + _SWEEP_GRACE)
+    return deadline if math.isfinite(deadline) else 0.0
+
+
+def _finished_at(state: dict[str, Any], summary: dict[str, Any]) -> float:
+    """When the container ended, by the engine; else its creation."""
+    try:
+        return datetime.datetime.fromisoformat(
+            state['FinishedAt']).timestamp()
+    except (KeyError, TypeError, ValueError, OverflowError):
+        return float(summary.get('Created') or 0)
+
+
+def _sweep_one(api: Any, summary: dict[str, Any]) -> bool:
+    labels = summary.get('Labels') or {}
+    try:
+        api.remove_container(summary['Id'], force=True)
+    except docker_errors.NotFound:
+        return False  # another bridge swept it first
+    except docker_errors.APIError as exc:
+        if exc.status_code != 409:  # 409: a removal is in progress
+            raise
+        return False
+    LOG.warning('Removed container %s of function %s:%s (%s), left behind '
+                'by a stopped bridge', summary['Id'][:12],
+                labels.get(LABEL), labels.get('pratai.version'),
+                summary.get('State'))
+    return True
 
 
 def _kill(api: Any, container: str) -> None:

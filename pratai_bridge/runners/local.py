@@ -82,7 +82,8 @@ class LocalRunner(base.Runner):
         directory = self.root / function.sha256
         if (directory / '.ready').exists():
             return
-        with self._exclusive(function.sha256):
+        with _os_errors(f'{function.ref}: cannot prepare it in '
+                        f'{directory}'), self._exclusive(function.sha256):
             if (directory / '.ready').exists():
                 return
             shutil.rmtree(directory, ignore_errors=True)  # unfinished
@@ -94,8 +95,10 @@ class LocalRunner(base.Runner):
         LOG.info('Prepared function %s in %s', function.ref, directory)
 
     def forget(self, function: Function) -> None:
-        with self._exclusive(function.sha256):
-            shutil.rmtree(self.root / function.sha256, ignore_errors=True)
+        directory = self.root / function.sha256
+        with _os_errors(f'{function.ref}: cannot forget {directory}'), \
+                self._exclusive(function.sha256):
+            shutil.rmtree(directory, ignore_errors=True)
 
     def run(self, function: Function, payload: dict[str, Any],
             limits: base.Limits) -> base.Outcome:
@@ -133,6 +136,15 @@ class LocalRunner(base.Runner):
             _pip_install(self.conf, environment / 'bin' / 'python',
                          requirements)
         (directory / '.ready').write_text(function.ref + '\n')
+
+
+@contextlib.contextmanager
+def _os_errors(what: str) -> Iterator[None]:
+    """The filesystem's errors (a full disk...) as RunnerError(what: ...)."""
+    try:
+        yield
+    except OSError as exc:
+        raise base.RunnerError(f'{what}: {exc}') from exc
 
 
 def _pip_install(conf: cfg.ConfigOpts, python: pathlib.Path,

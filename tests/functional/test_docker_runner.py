@@ -7,8 +7,15 @@ half a minute). Requirements are downloaded by the host's pip, so the
 requirement test needs the package index the host uses.
 """
 
+import dataclasses
+import datetime
+import json
 import logging
 import os
+import pathlib
+import signal
+import subprocess
+import sys
 import threading
 import time
 import uuid
@@ -17,6 +24,7 @@ import pytest
 
 from pratai_bridge.functions import builder as builder_mod
 from pratai_bridge.runners import base
+from pratai_bridge.runners.docker import DEADLINE_LABEL
 from pratai_bridge.runners.docker import LABEL
 from pratai_bridge.runners.docker import DockerRunner
 from tests.unit.runners.helpers import limits
@@ -106,6 +114,26 @@ def main(payload=None):
         "no_new_privs": status["NoNewPrivs"].strip(),
         "environ": sorted(os.environ),
     }}
+'''
+
+SPIN = f'''# {NONCE}
+import time
+def main(payload=None):
+    while True:
+        print("spinning", flush=True)
+        time.sleep(0.1)
+'''
+REPO = pathlib.Path(__file__).resolve().parents[2]
+# A bridge in a process of its own: runs the function given as JSON.
+BRIDGE = '''
+import json, pathlib, sys
+from pratai_bridge.functions.model import Function, FunctionSpec
+from pratai_bridge.runners.docker import DockerRunner
+from tests.unit.runners.helpers import limits, make_conf
+given = json.loads(sys.argv[1])
+function = Function(spec=FunctionSpec(**given.pop('spec')), **given)
+runner = DockerRunner(make_conf(pathlib.Path(sys.argv[2])))
+print(runner.run(function, {}, limits(timeout_s=float(sys.argv[3]))))
 '''
 
 
@@ -290,3 +318,115 @@ def test_forget_removes_the_image(runner, engine):
         engine.images.get(tag)
     with pytest.raises(base.RunnerError, match='prepare'):
         runner.run(function, {}, limits())
+
+
+def _containers_of(engine, function):
+    return engine.containers.list(
+        all=True, filters={'label': f'{LABEL}={function.name}'})
+
+
+def _wait_for(predicate, timeout, what):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        found = predicate()
+        if found:
+            return found
+        time.sleep(0.2)
+    pytest.fail(f'{what} after {timeout} s')
+
+
+def _output_seen(container, wanted, timeout):
+    """Whether ``container`` prints ``wanted`` within ``timeout`` s."""
+    stream = container.attach(stdout=True, stream=True, logs=False)
+    seen = threading.Event()
+
+    def read():
+        received = b''
+        for chunk in stream:
+            received += chunk
+            if wanted in received:
+                seen.set()
+                return
+
+    threading.Thread(target=read, daemon=True).start()
+    try:
+        return seen.wait(timeout)
+    finally:
+        stream.close()
+
+
+def _seconds(timestamp):
+    return datetime.datetime.fromisoformat(timestamp).timestamp()
+
+
+def test_a_killed_bridge_leaves_a_container_that_ends_itself(
+        runner, engine, tmp_path):
+    function = _prepared(runner, 'spin', {'handler.py': SPIN})
+    bridge = subprocess.Popen(
+        [sys.executable, '-c', BRIDGE,
+         json.dumps(dataclasses.asdict(function)), str(tmp_path), '3'],
+        cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    try:
+        [container] = _wait_for(
+            lambda: [c for c in _containers_of(engine, function)
+                     if c.status == 'running'], 60, 'no container running')
+        assert _output_seen(container, b'spinning', 10)
+        # The function runs its endless loop: kill its bridge.
+        bridge.send_signal(signal.SIGKILL)
+        bridge.communicate(timeout=10)
+        started = _seconds(container.attrs['State']['StartedAt'])
+        # Past the bridge's 3 s timeout: nobody killed it.
+        time.sleep(max(0.0, started + 4 - time.time()))
+        container.reload()
+        assert container.status == 'running'
+        # Its own timeout does, at 3 + 5 s.
+        _wait_for(lambda: container.reload() or
+                  container.status == 'exited', 15,
+                  'the container did not end itself')
+        state = container.attrs['State']
+        assert (state['ExitCode'], state['OOMKilled']) == (137, False)
+        assert 7.5 < _seconds(state['FinishedAt']) - started < 12
+        # Just ended: it might be another bridge's, still reading it.
+        runner.sweep()
+        assert [c.id for c in _containers_of(engine, function)] == [
+            container.id]
+        # A minute later it is nobody's.
+        assert runner.sweep(now=time.time() + 61) >= 1
+        assert _containers_of(engine, function) == []
+    finally:
+        if bridge.poll() is None:
+            bridge.kill()
+            bridge.wait()
+        for leftover in _containers_of(engine, function):
+            leftover.remove(force=True)
+
+
+def test_sweep_removes_only_containers_past_their_deadline(runner, engine):
+    image = engine.images.get(runner.conf.builder.runtime_image)
+    now = int(time.time())
+    made = {}
+    try:
+        for what, deadline, start in (('live', now + 100, True),
+                                      ('overdue', now - 1, True),
+                                      ('unstarted', now - 1, False)):
+            labels = {LABEL: f'ft-{NONCE}-sweep-{what}',
+                      DEADLINE_LABEL: str(deadline)}
+            container = engine.containers.create(
+                image.id, entrypoint=['sleep', '300'], labels=labels)
+            if start:
+                container.start()
+            made[what] = container
+        assert runner.sweep() >= 2
+        left = {c.labels[LABEL] for c in engine.containers.list(
+            all=True, filters={'label': LABEL})}
+        assert f'ft-{NONCE}-sweep-live' in left
+        assert f'ft-{NONCE}-sweep-overdue' not in left
+        assert f'ft-{NONCE}-sweep-unstarted' not in left
+        made['live'].reload()
+        assert made['live'].status == 'running'
+    finally:
+        for container in made.values():
+            try:
+                container.remove(force=True)
+            except Exception:  # swept already  # noqa: S110
+                pass

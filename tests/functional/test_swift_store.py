@@ -130,6 +130,28 @@ def test_fetch_verifies_sha256(store, swift, container):
         store.fetch(function)
 
 
+@pytest.mark.parametrize('field, value', [
+    ('Memory', '0'), ('Memory', 'lots'), ('Timeout', '0'),
+    ('Network', 'host'), ('Handler', '../x'),
+])
+def test_settings_changed_behind_the_store_are_refused(
+        store, swift, container, field, value):
+    store.put(SPEC, b'the zip')
+    # Someone rewrites the metadata (a POST replaces all of it).
+    headers = {k: v for k, v in swift.head_object(
+        container, 'hello/v1.zip').items() if k.startswith('x-object-meta-')}
+    headers[f'x-object-meta-{field.lower()}'] = value
+    swift.post_object(container, 'hello/v1.zip', headers)
+    assert swift.head_object(container, 'hello/v1.zip')[
+        f'x-object-meta-{field.lower()}'] == value
+    for read in (lambda: store.get('hello'), store.list):
+        with pytest.raises(base.InvalidStoredFunction,
+                           match=f'hello:1: the stored {field.lower()} '
+                                 'is invalid') as info:
+            read()
+        assert info.value.field == field.lower()
+
+
 def test_no_container_yet(store):
     assert store.list() == []
     with pytest.raises(base.FunctionNotFound):

@@ -16,6 +16,7 @@ from pratai_bridge.events.model import Event
 from pratai_bridge.functions.model import Function
 from pratai_bridge.functions.model import FunctionSpec
 from pratai_bridge.functions.store.base import FunctionNotFound
+from pratai_bridge.functions.store.base import InvalidStoredFunction
 from pratai_bridge.functions.store.base import Store
 from pratai_bridge.functions.store.base import StoreUnavailable
 from pratai_bridge.journal import FINAL_STATUSES
@@ -469,3 +470,43 @@ def test_start_twice_is_refused(harness):
 def test_stop_before_start(harness):
     assert Dispatcher(harness.conf, harness.journal, harness.store,
                       harness.runner, dict).stop() is True
+
+
+class _BrokenStore(FakeStore):
+    def get(self, name, version=None):
+        raise InvalidStoredFunction(f'{name}:1', 'memory', 'must be >= 16')
+
+
+def test_an_invalid_stored_function_is_not_retried(harness):
+    harness.store = _BrokenStore()
+    harness.subscribe('on-create', max_attempts=5)
+    harness.start()
+    execution = harness.finished(harness.record(1)[0])
+    assert (execution.status, execution.attempts) == ('error', 1)
+    assert 'stored memory is invalid' in execution.error
+    assert harness.runner.calls == []
+
+
+class _SweepingRunner(FakeRunner):
+    def __init__(self, *results):
+        super().__init__()
+        self.sweeps = list(results)
+
+    def sweep(self):
+        result = self.sweeps.pop(0)
+        if isinstance(result, Exception):
+            raise result
+        return result
+
+
+def test_start_sweeps_what_stopped_runs_left(harness, caplog):
+    harness.runner = _SweepingRunner(2)
+    harness.start()
+    assert harness.runner.sweeps == []
+    assert 'Removed 2 containers left by stopped runs' in caplog.text
+
+
+def test_a_failing_sweep_does_not_stop_the_dispatcher(harness):
+    harness.runner = _SweepingRunner(RunnerError('engine away'))
+    harness.start()
+    assert harness.finished(harness.record(1)[0]).status == 'succeeded'

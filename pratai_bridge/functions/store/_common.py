@@ -1,11 +1,15 @@
-"""Helpers both stores share: version file names, digests, timestamps."""
+"""Helpers both stores share: version file names, digests, timestamps,
+and the checks of what they read back."""
 
 import datetime
 import hashlib
 import re
 
+from pratai_bridge.functions import lifecycle
+from pratai_bridge.functions import names
 from pratai_bridge.functions.model import Function
 from pratai_bridge.functions.store.base import IntegrityError
+from pratai_bridge.functions.store.base import InvalidStoredFunction
 
 #: ``vN.zip`` inside a function's directory or object prefix
 ZIP_NAME = re.compile(r'^v([1-9][0-9]*)\.zip$')
@@ -33,3 +37,26 @@ def verify(function: Function, data: bytes) -> bytes:
             f'{function.ref}: fetched {len(data)} bytes with sha256 {got}, '
             f'expected {function.size} bytes with sha256 {function.sha256}')
     return data
+
+
+def checked(function: Function, name: str, version: int) -> Function:
+    """Return ``function``, read as version ``version`` of ``name``, if valid.
+
+    Its settings pass the same check as an upload's (a memory of 0 from a
+    hand-edited record must not become "no limit"), and it is the version
+    it was read as. Raises InvalidStoredFunction.
+    """
+    ref = f'{name}:{version}'
+    if function.name != name:
+        raise InvalidStoredFunction(ref, 'name', f'{function.name!r} is '
+                                    'not the name it is stored under')
+    if function.version != version:
+        raise InvalidStoredFunction(ref, 'version', f'{function.version!r} '
+                                    'is not the version it is stored as')
+    try:
+        lifecycle.check_spec(function.spec)
+    except names.InvalidName as exc:
+        raise InvalidStoredFunction(ref, 'name', str(exc)) from exc
+    except lifecycle.InvalidFunction as exc:
+        raise InvalidStoredFunction(ref, exc.field, str(exc)) from exc
+    return function

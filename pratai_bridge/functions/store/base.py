@@ -25,6 +25,18 @@ class IntegrityError(StoreError):
     """Fetched bytes do not match the stored sha256."""
 
 
+class InvalidStoredFunction(StoreError):
+    """A stored version's settings are invalid; no retry will help.
+
+    Written by something else than pratai-bridge, or damaged: ``field``
+    names the setting (``memory``...), the message the version too.
+    """
+
+    def __init__(self, ref: str, field: str, reason: str) -> None:
+        super().__init__(f'{ref}: the stored {field} is invalid: {reason}')
+        self.field = field
+
+
 class Store(abc.ABC):
     """Keeps function zips and their settings, every version of them.
 
@@ -32,7 +44,10 @@ class Store(abc.ABC):
     every method may block on I/O and may be called from several threads at
     once. Methods raise StoreUnavailable for outages (the caller retries),
     FunctionNotFound for unknown names, IntegrityError when bytes do not
-    match their sha256, StoreError otherwise.
+    match their sha256, InvalidStoredFunction when a stored version's
+    settings break :func:`~pratai_bridge.functions.lifecycle.check_spec`,
+    StoreError otherwise; :meth:`put` raises that function's ValueErrors
+    for a spec it refuses.
     """
 
     def __init__(self, conf: cfg.ConfigOpts) -> None:

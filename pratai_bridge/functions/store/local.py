@@ -30,6 +30,7 @@ from typing import Any
 
 from oslo_config import cfg
 
+from pratai_bridge.functions import lifecycle
 from pratai_bridge.functions import names
 from pratai_bridge.functions.model import Function
 from pratai_bridge.functions.model import FunctionSpec
@@ -50,7 +51,7 @@ class LocalStore(base.Store):
         self.root = pathlib.Path(conf.store.local_directory)
 
     def put(self, spec: FunctionSpec, package: bytes) -> Function:
-        names.check_name(spec.name)
+        lifecycle.check_spec(spec)
         digest = _common.sha256(package)
         with _os_errors(f'cannot store {spec.name}'), self._locked():
             directory = self.root / spec.name
@@ -112,7 +113,7 @@ class LocalStore(base.Store):
     def _read(self, name: str, version: int) -> Function:
         path = self._path(name, f'v{version}.json')
         try:
-            return _from_record(json.loads(path.read_bytes()))
+            function = _from_record(json.loads(path.read_bytes()))
         except FileNotFoundError as exc:
             raise base.FunctionNotFound(
                 f'no version {version} of function {name!r}') from exc
@@ -120,6 +121,7 @@ class LocalStore(base.Store):
             raise base.StoreError(f'cannot read {path}: {exc}') from exc
         except (ValueError, KeyError, TypeError) as exc:
             raise base.StoreError(f'{path}: corrupt record ({exc})') from exc
+        return _common.checked(function, name, version)
 
     @contextlib.contextmanager
     def _locked(self) -> Iterator[None]:

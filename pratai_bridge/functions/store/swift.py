@@ -48,6 +48,7 @@ from swiftclient import client as swift_client
 from swiftclient import exceptions as swift_exc
 
 from pratai_bridge.conf import store as store_conf
+from pratai_bridge.functions import lifecycle
 from pratai_bridge.functions import names
 from pratai_bridge.functions.model import Function
 from pratai_bridge.functions.model import FunctionSpec
@@ -83,7 +84,7 @@ class SwiftStore(base.Store):
         self._put_lock = threading.Lock()
 
     def put(self, spec: FunctionSpec, package: bytes) -> Function:
-        names.check_name(spec.name)
+        lifecycle.check_spec(spec)
         digest = _common.sha256(package)
         md5 = hashlib.md5(package, usedforsecurity=False).hexdigest()
         with _errors(f'cannot store function {spec.name!r}'), \
@@ -250,20 +251,34 @@ def _object(name: str, version: int) -> str:
 
 def _from_headers(name: str, version: int,
                   headers: dict[str, str]) -> Function:
+    """The version an object's metadata describes, checked on the way."""
     try:
         spec = FunctionSpec(name=name, handler=headers[META + 'handler'],
                             runtime=headers[META + 'runtime'],
-                            memory=int(headers[META + 'memory']),
-                            timeout=int(headers[META + 'timeout']),
+                            memory=_integer(name, version, headers, 'memory'),
+                            timeout=_integer(name, version, headers,
+                                             'timeout'),
                             network=headers[META + 'network'])
-        return Function(spec=spec, version=version,
-                        sha256=headers[META + 'sha256'],
-                        size=int(headers['content-length']),
-                        created_at=headers[META + 'created-at'])
+        function = Function(spec=spec, version=version,
+                            sha256=headers[META + 'sha256'],
+                            size=int(headers['content-length']),
+                            created_at=headers[META + 'created-at'])
     except (KeyError, ValueError) as exc:
         raise base.StoreError(
             f'{name}:{version}: the object lacks pratai-bridge metadata '
             f'({exc}); was it uploaded by something else?') from exc
+    return _common.checked(function, name, version)
+
+
+def _integer(name: str, version: int, headers: dict[str, str],
+             field: str) -> int:
+    text = headers[META + field]
+    try:
+        return int(text)
+    except ValueError as exc:
+        raise base.InvalidStoredFunction(
+            f'{name}:{version}', field,
+            f'{text!r} is not an integer') from exc
 
 
 @contextlib.contextmanager

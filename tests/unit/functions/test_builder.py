@@ -145,6 +145,21 @@ def test_unpack_refuses_another_zip_or_a_bad_one(conf, tmp_path):
         context_mod.unpack(conf, function, b'nope', tmp_path / 'b')
 
 
+def test_unpack_errors_of_the_filesystem_are_runner_errors(
+        conf, tmp_path, monkeypatch):
+    function, data = make_function({'handler.py': HELLO, 'pkg/a.txt': ''})
+    (tmp_path / 'file').write_text('not a directory')
+    with pytest.raises(RunnerError, match=r'fn:1: cannot unpack .*file/fn'):
+        context_mod.unpack(conf, function, data, tmp_path / 'file' / 'fn')
+
+    def full(self, data):
+        raise OSError(28, 'No space left on device')
+
+    monkeypatch.setattr(pathlib.Path, 'write_bytes', full)
+    with pytest.raises(RunnerError, match='No space left on device'):
+        context_mod.unpack(conf, function, data, tmp_path / 'fn')
+
+
 def test_write_without_requirements(conf, tmp_path):
     function, data = make_function({'handler.py': HELLO})
     context = tmp_path / 'context'

@@ -1,3 +1,5 @@
+import dataclasses
+
 import pytest
 
 from pratai_bridge.functions import lifecycle
@@ -123,3 +125,37 @@ def test_delete_function_survives_a_failing_runner(conf, store, caplog):
     assert runner.forgotten == ['hello:1']
     assert 'engine away' in caplog.text
     assert store.list() == []
+
+
+def test_check_spec_accepts_what_make_spec_makes():
+    spec = lifecycle.make_spec('hello', 'pkg.mod', memory=16, timeout=3600,
+                               network='bridge')
+    assert lifecycle.check_spec(spec) is spec
+
+
+@pytest.mark.parametrize('changes, field', [
+    ({'memory': 0}, 'memory'), ({'memory': '128'}, 'memory'),
+    ({'memory': 16385}, 'memory'), ({'timeout': 0}, 'timeout'),
+    ({'timeout': 2.5}, 'timeout'), ({'timeout': None}, 'timeout'),
+    ({'network': 'host'}, 'network'), ({'runtime': 'node'}, 'runtime'),
+    ({'handler': '../x'}, 'handler'), ({'handler': ''}, 'handler'),
+    ({'handler': 'a.class'}, 'handler'), ({'handler': 7}, 'handler'),
+])
+def test_check_spec_names_the_field(changes, field):
+    spec = dataclasses.replace(
+        lifecycle.make_spec('hello', 'fn'), **changes)
+    with pytest.raises(lifecycle.InvalidFunction) as info:
+        lifecycle.check_spec(spec)
+    assert info.value.field == field
+
+
+def test_check_spec_checks_the_name():
+    spec = dataclasses.replace(lifecycle.make_spec('hello', 'fn'),
+                               name='../x')
+    with pytest.raises(names.InvalidName):
+        lifecycle.check_spec(spec)
+
+
+def test_make_spec_checks_the_handler():
+    with pytest.raises(lifecycle.InvalidFunction, match='handler'):
+        lifecycle.make_spec('hello', 'not-a-module')

@@ -140,6 +140,64 @@ def test_duplicate_entries_are_refused():
     assert 'appears twice' in _refused(buffer.getvalue())
 
 
+def _zip_of(*names):
+    """A zip of ``names`` in this order, duplicates kept; ``x/`` is a
+    directory entry."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, 'w') as archive:
+        archive.writestr('handler.py', HELLO)
+        for name in names:
+            archive.writestr(name, '' if name.endswith('/') else 'x')
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize('names, clash', [
+    (('a', 'a/b'), 'a'),
+    (('a/b', 'a'), 'a'),
+    (('lib/x', 'lib/x/y/z.py'), 'lib/x'),
+    (('lib/x/y/z.py', 'lib/x'), 'lib/x'),
+    (('a', 'a/'), 'a'),
+    (('a/', 'a'), 'a'),
+    (('a', 'a/b/'), 'a'),
+    (('handler.py/__init__.py',), 'handler.py'),
+])
+def test_a_name_cannot_be_a_file_and_a_directory(names, clash):
+    assert _refused(_zip_of(*names)) == (
+        f'{clash}: both a file and a directory in the zip')
+
+
+def test_exact_duplicates_are_refused_whatever_their_kind():
+    with pytest.warns(UserWarning):
+        assert _refused(_zip_of('lib/a.txt', 'lib/a.txt')) == (
+            'lib/a.txt: appears twice in the zip')
+    with pytest.warns(UserWarning):
+        assert _refused(_zip_of('lib/', 'lib/')) == (
+            'lib: appears twice in the zip')
+
+
+def test_directories_entries_and_files_beneath_them_are_fine():
+    info = package.inspect(_zip_of('lib/', 'lib/a.py', 'lib/sub/',
+                                   'lib/sub/b.py', 'other/c.txt'))
+    assert info.files == ('handler.py', 'lib/a.py', 'lib/sub/b.py',
+                          'other/c.txt')
+    # Case differs: two names on Linux, where functions are unpacked.
+    package.inspect(_zip_of('Data.txt', 'data.txt'))
+
+
+@pytest.mark.parametrize('name, expected', [
+    ('x' * 256, 'longer than 255 bytes'),
+    ('lib/' + 'é' * 128 + '.py', 'longer than 255 bytes'),
+    ('/'.join(['d' * 200] * 6), 'longer than 1024 bytes'),
+])
+def test_names_too_long_to_unpack_are_refused(name, expected):
+    assert expected in _refused(make_zip({'handler.py': HELLO, name: 'x'}))
+
+
+def test_the_longest_names_pass():
+    package.inspect(make_zip({'handler.py': HELLO, 'x' * 255: 'x',
+                              '/'.join(['d' * 200] * 5): 'x'}))
+
+
 def test_encrypted_entries_are_refused():
     data = make_zip({'handler.py': HELLO, 'secret.bin': b'xx'})
     encrypted = patch_entry(data, 'secret.bin', 'flags', 0x1)

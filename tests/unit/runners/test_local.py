@@ -1,6 +1,7 @@
 """The local runner, end to end on this machine: real subprocesses."""
 
 import os
+import pathlib
 import threading
 import time
 import zipfile
@@ -233,3 +234,29 @@ def _local_index(root):
     (root / 'index.html').write_text(
         '<html><body><a href="pratai-tiny/">pratai-tiny</a></body></html>')
     return root.as_uri()
+
+
+def test_filesystem_errors_while_preparing_are_runner_errors(tmp_path):
+    (tmp_path / 'file').write_text('not a directory')
+    runner = LocalRunner(make_conf(
+        tmp_path, f'[runner]\nlocal_directory = {tmp_path}/file/runs\n'))
+    function, data = make_function({'handler.py': 'def main(p=None): 1\n'})
+    with pytest.raises(base.RunnerError, match='fn:1: cannot prepare'):
+        runner.prepare(function, data)
+    with pytest.raises(base.RunnerError, match='fn:1: cannot forget'):
+        runner.forget(function)
+
+
+def test_a_zip_failing_to_unpack_leaves_nothing(runner, monkeypatch):
+    function, data = make_function({'handler.py': 'def main(p=None): 1\n'})
+
+    def full(self, data):
+        raise OSError(28, 'No space left on device')
+
+    monkeypatch.setattr(pathlib.Path, 'write_bytes', full)
+    with pytest.raises(base.RunnerError, match='No space left on device'):
+        runner.prepare(function, data)
+    monkeypatch.undo()
+    assert not (runner.root / function.sha256).exists()
+    runner.prepare(function, data)
+    assert runner.run(function, {}, limits()).status == base.SUCCEEDED

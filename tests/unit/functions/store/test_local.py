@@ -129,3 +129,42 @@ def test_unwritable_directory_is_a_store_error(tmp_path):
                                f'{tmp_path}/file/functions\n')
     with pytest.raises(base.StoreError, match='cannot store hello'):
         LocalStore(conf).put(SPEC, b'1')
+
+
+@pytest.mark.parametrize('field, value', [
+    ('memory', 0), ('memory', '128'), ('memory', -1), ('timeout', 0),
+    ('timeout', 99999), ('network', 'host'), ('runtime', 'node'),
+    ('handler', '../../x'), ('name', 'other'),
+])
+def test_invalid_stored_settings_are_refused_on_read(store, field, value):
+    store.put(SPEC, b'1')
+    path = store.root / 'hello/v1.json'
+    record = json.loads(path.read_text())
+    record['spec'][field] = value
+    path.write_text(json.dumps(record))
+    for read in (lambda: store.get('hello'), lambda: store.get('hello', 1),
+                 store.list):
+        with pytest.raises(base.InvalidStoredFunction,
+                           match=f'hello:1: .*{field}') as info:
+            read()
+        assert info.value.field == field
+        assert not isinstance(info.value, base.FunctionNotFound)
+
+
+def test_a_record_of_another_version_is_refused(store):
+    store.put(SPEC, b'1')
+    path = store.root / 'hello/v1.json'
+    record = json.loads(path.read_text())
+    record['version'] = 7
+    path.write_text(json.dumps(record))
+    with pytest.raises(base.InvalidStoredFunction,
+                       match='hello:1: .*version') as info:
+        store.get('hello')
+    assert info.value.field == 'version'
+
+
+def test_put_refuses_invalid_settings(store):
+    for changes in ({'memory': 0}, {'timeout': 0}, {'handler': '../x'}):
+        with pytest.raises(ValueError):
+            store.put(dataclasses.replace(SPEC, **changes), b'z')
+    assert store.list() == []

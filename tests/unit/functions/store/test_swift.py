@@ -324,3 +324,28 @@ def test_tempauth_session_from_conf(tmp_path):
     assert (session.auth.user, session.auth.key) == ('test:tester',
                                                      'testing')
     assert session.timeout == 30
+
+
+@pytest.mark.parametrize('field, value', [
+    ('memory', '0'), ('memory', 'lots'), ('memory', '99999'),
+    ('timeout', '0'), ('timeout', '-5'), ('network', 'host'),
+    ('runtime', 'node'), ('handler', 'a/b'),
+])
+def test_invalid_stored_settings_are_refused_on_read(store, fake, field,
+                                                     value):
+    store.put(SPEC, b'zip')
+    headers, body = fake.objects['fns', 'hello/v1.zip']
+    headers[f'x-object-meta-{field}'] = value
+    for read in (lambda: store.get('hello'), lambda: store.get('hello', 1),
+                 store.list):
+        with pytest.raises(base.InvalidStoredFunction,
+                           match=f'hello:1: .*{field}') as info:
+            read()
+        assert info.value.field == field
+
+
+def test_put_refuses_invalid_settings(store, fake):
+    for changes in ({'memory': 0}, {'timeout': 0}, {'network': 'host'}):
+        with pytest.raises(ValueError):
+            store.put(dataclasses.replace(SPEC, **changes), b'z')
+    assert fake.objects == {}
