@@ -22,6 +22,7 @@ from pratai_bridge.journal import Journal
 from pratai_bridge.journal import migrations
 from pratai_bridge.journal import SchemaVersionError
 from pratai_bridge.subscriptions.model import Subscription
+from tests.functional.unavailable import unavailable
 
 DEFAULT_URL = 'postgresql+psycopg2://postgres@127.0.0.1:5432/test'
 HELLO = Subscription(name='on-create', function='hello')
@@ -29,9 +30,7 @@ AUDIT = Subscription(name='audit', function='auditor')
 
 
 def _unavailable(reason):
-    if os.environ.get('CI'):
-        pytest.fail(f'PostgreSQL is required under CI: {reason}')
-    pytest.skip(f'PostgreSQL not available: {reason}')
+    unavailable(f'PostgreSQL not available: {reason}')
 
 
 @pytest.fixture(scope='module')
