@@ -40,6 +40,7 @@ from benchmarks import _bridge_conf  # noqa: E402
 from pratai_bridge import publish  # noqa: E402
 from pratai_bridge.events import decode  # noqa: E402
 from pratai_bridge.listener import PRIORITIES  # noqa: E402
+from pratai_bridge.listener import drain  # noqa: E402
 from pratai_bridge.listener import parse_targets  # noqa: E402
 from pratai_bridge.listener import queue_name  # noqa: E402
 from pratai_bridge.journal import Journal  # noqa: E402
@@ -152,10 +153,7 @@ class RawConsumer:
         return self.endpoint.count
 
     def stop(self) -> None:
-        for listener in self._listeners:
-            listener.stop()
-        for listener in self._listeners:
-            listener.wait()
+        drain(self._listeners)
         self._listeners = []
 
 

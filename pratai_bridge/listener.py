@@ -61,6 +61,15 @@ def parse_targets(specs: Sequence[str]) -> dict[str, list[str]]:
     return by_exchange
 
 
+def drain(listeners: Sequence[Any]) -> None:
+    """Stop oslo.messaging listeners taking messages, then wait for the
+    batches in flight (all stopped first, so they drain in parallel)."""
+    for listener in listeners:
+        listener.stop()
+    for listener in listeners:
+        listener.wait()
+
+
 def queue_name(pool: str, exchange: str) -> str:
     """The pool (and so the RabbitMQ queue) one exchange's listener uses."""
     return f'{pool}.{exchange}'
@@ -141,10 +150,7 @@ class NotificationListener:
                      queue_name(self._conf.listener.pool, exchange))
 
     def stop(self) -> None:
-        for listener in self._listeners:
-            listener.stop()
-        for listener in self._listeners:
-            listener.wait()
+        drain(self._listeners)
         self._listeners = []
         if self._transport is not None:
             self._transport.cleanup()
