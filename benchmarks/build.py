@@ -29,7 +29,7 @@ import uuid
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from pratai_bridge.functions import builder  # noqa: E402
+from pratai_bridge.runners.docker import builder  # noqa: E402
 from tests.unit.runners.helpers import make_conf  # noqa: E402
 from tests.unit.runners.helpers import make_function  # noqa: E402
 

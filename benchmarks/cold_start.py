@@ -37,8 +37,8 @@ sys.path.insert(0, str(ROOT))
 
 from benchmarks import _bridge_conf  # noqa: E402
 from pratai_bridge import publish  # noqa: E402
-from pratai_bridge.functions import builder  # noqa: E402
-from pratai_bridge.functions import lifecycle  # noqa: E402
+from pratai_bridge.runners.docker import builder  # noqa: E402
+from pratai_bridge import deploy  # noqa: E402
 from pratai_bridge.runners.base import Limits  # noqa: E402
 from pratai_bridge.service import BridgeService  # noqa: E402
 from tests.functional import rabbit  # noqa: E402
@@ -109,7 +109,7 @@ def main() -> None:
         conf = make_conf(pathlib.Path(tmp))
         service = BridgeService(conf)
         data = make_zip({'handler.py': SOURCE})
-        function = lifecycle.create_function(conf, service.store, 'cold',
+        function = deploy.create_function(conf, service.store, 'cold',
                                              data)
         started = time.monotonic()
         service.runner.prepare(function, data)

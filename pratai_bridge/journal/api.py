@@ -50,7 +50,7 @@ from pratai_bridge.journal import _lifecycle
 from pratai_bridge.journal import _rows
 from pratai_bridge.journal import migrations
 from pratai_bridge.journal import models
-from pratai_bridge.runners.base import Outcome
+from pratai_bridge.outcome import Outcome
 from pratai_bridge.subscriptions.model import Subscription
 
 LOG = logging.getLogger(__name__)

@@ -1,7 +1,7 @@
 """``function create|list|show|delete``: the functions in the store.
 
 Every command works on the store ``[store] driver`` names; creating and
-deleting go through :mod:`pratai_bridge.functions.lifecycle`, which also
+deleting go through :mod:`pratai_bridge.deploy`, which also
 checks the zip before anything is stored.
 """
 
@@ -11,7 +11,8 @@ from collections.abc import Iterator
 from cliff import lister
 from cliff import show
 
-from pratai_bridge.functions import lifecycle
+from pratai_bridge import deploy
+from pratai_bridge.functions import spec as spec_mod
 from pratai_bridge.functions import names
 from pratai_bridge.functions import package
 from pratai_bridge.functions.model import NETWORKS
@@ -71,12 +72,12 @@ class Create(show.ShowOne):
         parser.add_argument('--handler', metavar='MODULE',
                             help='Module whose main() is called; needed '
                                  'when several modules define main()')
-        low, high = lifecycle.MEMORY_RANGE
+        low, high = spec_mod.MEMORY_RANGE
         parser.add_argument('--memory', type=int, default=128,
                             metavar='MB',
                             help=f'Memory limit, MiB ({low}-{high}; '
                                  'default 128)')
-        low, high = lifecycle.TIMEOUT_RANGE
+        low, high = spec_mod.TIMEOUT_RANGE
         parser.add_argument('--timeout', type=int, default=30,
                             metavar='S',
                             help=f'Time limit, seconds ({low}-{high}; '
@@ -96,7 +97,7 @@ class Create(show.ShowOne):
         with _store_errors():
             store = _loader.load_store(_common.conf(self.app))
             try:
-                function = lifecycle.create_function(
+                function = deploy.create_function(
                     _common.conf(self.app), store, name, data,
                     handler=parsed_args.handler, memory=parsed_args.memory,
                     timeout=parsed_args.timeout, network=parsed_args.network)
@@ -147,7 +148,7 @@ class Delete(lister.Lister):
         with _store_errors():
             store = _loader.load_store(conf)
             # The runner removes the deleted versions' images.
-            deleted = lifecycle.delete_function(
+            deleted = deploy.delete_function(
                 conf, store, name, runner=load_runner(conf))
         return (('name', 'version', 'sha256'),
                 [(f.name, f.version, f.sha256) for f in deleted])

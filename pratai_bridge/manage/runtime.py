@@ -6,7 +6,7 @@ showing each step, so the first execution does not wait for it.
 
 from cliff import command
 
-from pratai_bridge.functions import builder as builder_mod
+from pratai_bridge.runners.docker import builder as builder_mod
 from pratai_bridge.manage import _common
 from pratai_bridge.runners.base import RunnerError
 

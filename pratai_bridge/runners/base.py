@@ -7,9 +7,15 @@ from typing import Any
 from oslo_config import cfg
 
 from pratai_bridge.functions.model import Function
+# Re-exported: runners make outcomes, and their callers know them from here.
+from pratai_bridge.outcome import ERROR
+from pratai_bridge.outcome import FAILED
+from pratai_bridge.outcome import Outcome
+from pratai_bridge.outcome import SUCCEEDED
+from pratai_bridge.outcome import TIMEOUT
 
-#: how an execution ended; the journal's final statuses
-SUCCEEDED, FAILED, TIMEOUT, ERROR = 'succeeded', 'failed', 'timeout', 'error'
+__all__ = ['ERROR', 'FAILED', 'Limits', 'Outcome', 'Runner', 'RunnerError',
+           'SUCCEEDED', 'TIMEOUT']
 
 
 class RunnerError(Exception):
@@ -25,29 +31,6 @@ class Limits:
     network: bool = False
     pids: int = 64
     cpus: float = 1.0
-
-
-@dataclasses.dataclass(frozen=True)
-class Outcome:
-    """How one execution ended.
-
-    ``status`` is SUCCEEDED (``result`` holds what ``main`` returned),
-    FAILED (the function raised or was killed for its memory; ``error``
-    says which, with the traceback), TIMEOUT, or ERROR (the runtime or the
-    runner failed, not the function). ``logs`` is the tail of what the
-    function printed; times are seconds since the epoch.
-    """
-
-    status: str
-    result: Any = None
-    error: str | None = None
-    logs: str = ''
-    started_at: float = 0.0
-    finished_at: float = 0.0
-
-    @property
-    def duration(self) -> float:
-        return self.finished_at - self.started_at
 
 
 class Runner(abc.ABC):

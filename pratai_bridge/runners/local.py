@@ -54,9 +54,10 @@ from typing import Any
 from oslo_config import cfg
 
 from pratai_bridge import _locks
-from pratai_bridge.functions import _build_context
+from pratai_bridge.functions import unpack as unpack_mod
 from pratai_bridge.functions.model import Function
 from pratai_bridge.runners import _result
+from pratai_bridge.runners import _runtime
 from pratai_bridge.runners import base
 
 __all__ = ['LocalRunner']
@@ -105,7 +106,7 @@ class LocalRunner(base.Runner):
         directory = self.root / function.sha256
         if not (directory / '.ready').exists():
             raise base.RunnerError(f'{function.ref} is not prepared')
-        runtime = _build_context.runtime_directory(self.conf)
+        runtime = _runtime.runtime_directory(self.conf)
         command = [str(directory / 'venv' / 'bin' / 'python'), '-I', '-B',
                    str(runtime / 'pratai_runtime.py'),
                    '--handler', function.spec.handler,
@@ -125,9 +126,14 @@ class LocalRunner(base.Runner):
 
     def _make(self, function: Function, package: bytes,
               directory: pathlib.Path) -> None:
-        info = _build_context.unpack(self.conf, function, package,
-                                     directory / 'function')
-        wanted = _build_context.check_requirements(info.requirements or '')
+        try:
+            wanted = unpack_mod.unpack(function, package,
+                                       directory / 'function',
+                                       self.conf.store.max_files,
+                                       self.conf.store.max_uncompressed_mb
+                                       ).requirements
+        except unpack_mod.UnpackError as exc:
+            raise base.RunnerError(str(exc)) from exc
         environment = directory / 'venv'
         venv.EnvBuilder(with_pip=False, symlinks=True).create(environment)
         if wanted:

@@ -9,7 +9,7 @@
 #
 # Needs root, mmdebstrap (apt-get install mmdebstrap) and a running
 # dockerd. The same steps are written out in README.md beside this file,
-# for the builder in pratai_bridge/functions/builder.py.
+# for the builder in pratai_bridge/runners/docker/builder.py.
 set -euo pipefail
 image=${1:-pratai/python-base:bookworm}
 mirror=${2:-}   # empty: Debian's default mirror, as apt would use

@@ -21,7 +21,7 @@ import uuid
 
 import pytest
 
-from pratai_bridge.functions import builder as builder_mod
+from pratai_bridge.runners.docker import builder as builder_mod
 from pratai_bridge.runners import base
 from pratai_bridge.runners.docker import DEADLINE_LABEL
 from pratai_bridge.runners.docker import LABEL
@@ -185,7 +185,7 @@ def _prepared(runner, what, files, **settings):
 
 
 def test_an_image_is_built_once_and_reused(runner, engine, caplog):
-    caplog.set_level(logging.INFO, logger='pratai_bridge.functions.builder')
+    caplog.set_level(logging.INFO, logger='pratai_bridge.runners.docker.builder')
     function, data = make_function({'handler.py': ECHO},
                                    name=f'ft-{NONCE}-once')
     runner.prepared.append(function)

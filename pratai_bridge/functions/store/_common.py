@@ -5,7 +5,7 @@ import datetime
 import hashlib
 import re
 
-from pratai_bridge.functions import lifecycle
+from pratai_bridge.functions import spec as spec_mod
 from pratai_bridge.functions import names
 from pratai_bridge.functions.model import Function
 from pratai_bridge.functions.store.base import IntegrityError
@@ -54,9 +54,9 @@ def checked(function: Function, name: str, version: int) -> Function:
         raise InvalidStoredFunction(ref, 'version', f'{function.version!r} '
                                     'is not the version it is stored as')
     try:
-        lifecycle.check_spec(function.spec)
+        spec_mod.check_spec(function.spec)
     except names.InvalidName as exc:
         raise InvalidStoredFunction(ref, 'name', str(exc)) from exc
-    except lifecycle.InvalidFunction as exc:
+    except spec_mod.InvalidFunction as exc:
         raise InvalidStoredFunction(ref, exc.field, str(exc)) from exc
     return function

@@ -45,7 +45,7 @@ class Store(abc.ABC):
     once. Methods raise StoreUnavailable for outages (the caller retries),
     FunctionNotFound for unknown names, IntegrityError when bytes do not
     match their sha256, InvalidStoredFunction when a stored version's
-    settings break :func:`~pratai_bridge.functions.lifecycle.check_spec`,
+    settings break :func:`~pratai_bridge.functions.spec_mod.check_spec`,
     StoreError otherwise; :meth:`put` raises that function's ValueErrors
     for a spec it refuses.
     """

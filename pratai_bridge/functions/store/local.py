@@ -30,7 +30,7 @@ from typing import Any
 
 from oslo_config import cfg
 
-from pratai_bridge.functions import lifecycle
+from pratai_bridge.functions import spec as spec_mod
 from pratai_bridge.functions import names
 from pratai_bridge.functions.model import Function
 from pratai_bridge.functions.model import FunctionSpec
@@ -51,7 +51,7 @@ class LocalStore(base.Store):
         self.root = pathlib.Path(conf.store.local_directory)
 
     def put(self, spec: FunctionSpec, package: bytes) -> Function:
-        lifecycle.check_spec(spec)
+        spec_mod.check_spec(spec)
         digest = _common.sha256(package)
         with _os_errors(f'cannot store {spec.name}'), self._locked():
             directory = self.root / spec.name

@@ -48,7 +48,7 @@ from swiftclient import client as swift_client
 from swiftclient import exceptions as swift_exc
 
 from pratai_bridge.conf import store as store_conf
-from pratai_bridge.functions import lifecycle
+from pratai_bridge.functions import spec as spec_mod
 from pratai_bridge.functions import names
 from pratai_bridge.functions.model import Function
 from pratai_bridge.functions.model import FunctionSpec
@@ -84,7 +84,7 @@ class SwiftStore(base.Store):
         self._put_lock = threading.Lock()
 
     def put(self, spec: FunctionSpec, package: bytes) -> Function:
-        lifecycle.check_spec(spec)
+        spec_mod.check_spec(spec)
         digest = _common.sha256(package)
         md5 = hashlib.md5(package, usedforsecurity=False).hexdigest()
         with _errors(f'cannot store function {spec.name!r}'), \

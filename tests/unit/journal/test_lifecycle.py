@@ -12,7 +12,7 @@ import pytest
 
 from pratai_bridge.journal import _lifecycle
 from pratai_bridge.journal import Journal
-from pratai_bridge.runners.base import Outcome
+from pratai_bridge.outcome import Outcome
 from pratai_bridge.subscriptions.model import Subscription
 
 UTC = datetime.UTC

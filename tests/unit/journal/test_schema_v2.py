@@ -11,7 +11,7 @@ import pytest
 
 from pratai_bridge.journal import Journal
 from pratai_bridge.journal import migrations
-from pratai_bridge.runners.base import Outcome
+from pratai_bridge.outcome import Outcome
 
 UTC = datetime.UTC
 

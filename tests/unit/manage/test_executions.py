@@ -12,7 +12,7 @@ from pratai_bridge.journal import Execution
 from pratai_bridge.journal import Journal
 from pratai_bridge.manage import _common
 from pratai_bridge.manage import executions
-from pratai_bridge.runners.base import Outcome
+from pratai_bridge.outcome import Outcome
 from pratai_bridge.subscriptions.model import Subscription
 
 EVENT = Event(message_id='msg-1', source='nova', event_type='x.create.end',

@@ -14,7 +14,7 @@ Three images, each built from the one before, with the docker SDK:
     time.
 ``pratai/function:<sha256 of the zip>``
     The runtime plus the unpacked zip and its requirements, installed from
-    wheels the host downloaded (see :mod:`._build_context`); the build
+    wheels the host downloaded (see :mod:`._context`); the build
     runs with no network at all.
 
 Function images are a cache keyed by the zip's bytes: uploading the same
@@ -46,13 +46,13 @@ from docker.utils import parse_repository_tag
 from oslo_config import cfg
 
 from pratai_bridge import _locks
-from pratai_bridge.functions import _build_context
-from pratai_bridge.functions._build_context import runtime_directory
 from pratai_bridge.functions.model import Function
+from pratai_bridge.runners._runtime import runtime_directory
 from pratai_bridge.runners.base import RunnerError
+from pratai_bridge.runners.docker import _context
+from pratai_bridge.runners.docker._dockerfile import DEPS_LABEL
 
-__all__ = ['REPOSITORY', 'Builder', 'Progress', 'image_tag',
-           'runtime_directory']
+__all__ = ['REPOSITORY', 'Builder', 'Progress', 'image_tag']
 
 LOG = logging.getLogger(__name__)
 
@@ -184,7 +184,7 @@ class Builder:
             started = time.monotonic()
             with tempfile.TemporaryDirectory(prefix='pratai-build-') as tmp:
                 context = pathlib.Path(tmp)
-                _build_context.write(self.conf, function, package, context,
+                _context.write(self.conf, function, package, context,
                                      runtime)
                 self._build(lambda line: LOG.debug('Building %s: %s',
                                                    function.ref, line),
@@ -206,7 +206,7 @@ class Builder:
             removed = self._remove_image(tag, function)
             stages = self.api.images(quiet=True, filters={
                 'dangling': True,
-                'label': f'{_build_context.DEPS_LABEL}={function.sha256}'})
+                'label': f'{DEPS_LABEL}={function.sha256}'})
             for stage in stages:
                 self._remove_image(stage, function)
         if removed:

@@ -1,7 +1,7 @@
 """The ``docker`` runner: each execution in a fresh, locked-down container.
 
 :meth:`DockerRunner.prepare` builds the function's image (see
-:mod:`pratai_bridge.functions.builder`); :meth:`DockerRunner.run` starts a
+:mod:`.builder`); :meth:`DockerRunner.run` starts a
 container of it and hands it the payload on stdin, through the attach
 socket: never in the environment or on the command line, where any process
 of the machine could read it. The container:
@@ -56,11 +56,11 @@ from docker.utils import socket as docker_socket
 from oslo_config import cfg
 import requests
 
-from pratai_bridge.functions import builder as builder_mod
-from pratai_bridge.functions import lifecycle
+from pratai_bridge.functions import spec as spec_mod
 from pratai_bridge.functions.model import Function
 from pratai_bridge.runners import _result
 from pratai_bridge.runners import base
+from pratai_bridge.runners.docker import builder as builder_mod
 
 __all__ = ['DEADLINE_LABEL', 'LABEL', 'DockerRunner']
 
@@ -319,7 +319,7 @@ def _deadline(summary: dict[str, Any]) -> float:
         # Made before deadlines were labelled, or by hand: it may run as
         # long as any function may.
         return (float(summary.get('Created') or 0)
-                + lifecycle.TIMEOUT_RANGE[1] + _SWEEP_GRACE)
+                + spec_mod.TIMEOUT_RANGE[1] + _SWEEP_GRACE)
     return deadline if math.isfinite(deadline) else 0.0
 
 

@@ -22,7 +22,7 @@ from pratai_bridge.functions.store.base import StoreUnavailable
 from pratai_bridge.journal import FINAL_STATUSES
 from pratai_bridge.journal import Journal
 from pratai_bridge.runners.base import Limits
-from pratai_bridge.runners.base import Outcome
+from pratai_bridge.outcome import Outcome
 from pratai_bridge.runners.base import Runner
 from pratai_bridge.runners.base import RunnerError
 from pratai_bridge.subscriptions.model import Delivery

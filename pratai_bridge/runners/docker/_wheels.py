@@ -1,0 +1,83 @@
+"""The host downloads the wheels a function image installs offline.
+
+The container never reaches a package index: the host runs ``pip
+download --only-binary=:all:`` for the runtime image's Python and
+platform, and the image build installs those wheels with ``pip install
+--no-index``. Source distributions are never built: a requirement with no
+suitable wheel fails the build, and says so.
+"""
+
+import os
+import pathlib
+import re
+import subprocess
+import sys
+
+from oslo_config import cfg
+
+from pratai_bridge.runners.base import RunnerError
+
+__all__ = ['download_wheels', 'pip_download_command', 'wheel_platforms']
+
+#: seconds the host's pip may take to download a function's wheels
+PIP_TIMEOUT = 900
+_MANYLINUX = re.compile(r'^manylinux_(\d+)_(\d+)_(\w+)$')
+# The legacy manylinux names and the glibc version each one means.
+_LEGACY = (('manylinux2014', 17), ('manylinux2010', 12), ('manylinux1', 5))
+
+
+def wheel_platforms(newest: str) -> list[str]:
+    """``newest`` and every older manylinux tag for the same machine.
+
+    ``pip download --platform`` takes tags literally (it does not expand
+    ``manylinux_2_36_x86_64`` to the older tags that glibc also runs), so
+    the list is spelled out: a wheel tagged only ``manylinux2014`` is
+    found for a ``manylinux_2_36`` image.
+    """
+    match = _MANYLINUX.match(newest)
+    if match is None:
+        return [newest]
+    major, minor, arch = int(match[1]), int(match[2]), match[3]
+    tags = [f'manylinux_{major}_{m}_{arch}' for m in range(minor, 4, -1)]
+    if major == 2:
+        tags += [f'{legacy}_{arch}' for legacy, since in _LEGACY
+                 if since <= minor]
+    return tags
+
+
+def pip_download_command(conf: cfg.ConfigOpts, requirements: pathlib.Path,
+                         destination: pathlib.Path) -> list[str]:
+    """The host's ``pip download`` of the wheels ``requirements`` need."""
+    options = conf.builder
+    command = [sys.executable, '-m', 'pip', 'download',
+               '--disable-pip-version-check', '--no-input',
+               '--only-binary=:all:',
+               '--python-version', options.python_version,
+               '--implementation', 'cp']
+    for tag in wheel_platforms(options.wheel_platform):
+        command += ['--platform', tag]
+    if options.pip_index_url:
+        command += ['--index-url', options.pip_index_url]
+    return command + ['--dest', str(destination), '-r', str(requirements)]
+
+
+def download_wheels(conf: cfg.ConfigOpts, requirements: pathlib.Path,
+                    destination: pathlib.Path) -> None:
+    """Run the host's pip; RunnerError with the end of its output."""
+    command = pip_download_command(conf, requirements, destination)
+    try:
+        done = subprocess.run(
+            command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT, timeout=PIP_TIMEOUT, check=False,
+            # The host's own pip configuration (index, proxy, cache)
+            # applies: this runs on the host, never in a container.
+            env=dict(os.environ, PIP_DISABLE_PIP_VERSION_CHECK='1'))
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        raise RunnerError(f'pip download failed: {exc}') from exc
+    if done.returncode != 0:
+        output = done.stdout.decode('utf-8', errors='replace')
+        raise RunnerError(
+            'downloading the requirements\' wheels failed (only wheels for '
+            f'Python {conf.builder.python_version} on '
+            f'{conf.builder.wheel_platform} or pure Python are used):\n'
+            + output[-2048:])

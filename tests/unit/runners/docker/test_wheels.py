@@ -1,0 +1,63 @@
+"""The host's pip download of a function's wheels."""
+
+import os
+
+import pytest
+
+from pratai_bridge.runners.base import RunnerError
+from pratai_bridge.runners.docker import _wheels as wheels_mod
+from tests.unit.runners.helpers import make_conf
+
+
+@pytest.fixture
+def conf(tmp_path):
+    return make_conf(tmp_path)
+
+
+def test_wheel_platforms_spell_out_older_manylinux_tags():
+    tags = wheels_mod.wheel_platforms('manylinux_2_36_x86_64')
+    assert tags[0] == 'manylinux_2_36_x86_64'
+    assert 'manylinux_2_17_x86_64' in tags and 'manylinux_2_5_x86_64' in tags
+    assert tags[-3:] == ['manylinux2014_x86_64', 'manylinux2010_x86_64',
+                         'manylinux1_x86_64']
+    assert not any(t.startswith('manylinux_2_37') for t in tags)
+    assert wheels_mod.wheel_platforms('manylinux_2_12_aarch64')[-2:] == [
+        'manylinux2010_aarch64', 'manylinux1_aarch64']
+    assert wheels_mod.wheel_platforms('linux_x86_64') == ['linux_x86_64']
+
+
+def test_pip_downloads_wheels_for_the_image_python(tmp_path):
+    conf = make_conf(tmp_path, '[builder]\npython_version = 3.12\n'
+                               'pip_index_url = https://pypi.example/simple\n'
+                               'wheel_platform = manylinux_2_28_aarch64\n')
+    command = wheels_mod.pip_download_command(
+        conf, tmp_path / 'requirements.txt', tmp_path / 'wheels')
+    assert command[1:4] == ['-m', 'pip', 'download']
+    assert '--only-binary=:all:' in command
+    joined = ' '.join(command)
+    assert '--python-version 3.12 --implementation cp' in joined
+    assert '--platform manylinux_2_28_aarch64 ' in joined
+    assert '--platform manylinux2014_aarch64 ' in joined
+    assert '--index-url https://pypi.example/simple' in joined
+    assert command[-4:] == ['--dest', str(tmp_path / 'wheels'), '-r',
+                            str(tmp_path / 'requirements.txt')]
+    default = make_conf(tmp_path)
+    assert '--index-url' not in wheels_mod.pip_download_command(
+        default, tmp_path / 'r', tmp_path / 'w')
+
+
+def test_a_failing_download_quotes_pip(conf, tmp_path, monkeypatch):
+    # Hermetic: this machine's pip configuration is left out.
+    monkeypatch.setenv('PIP_CONFIG_FILE', os.devnull)
+    for name in ('PIP_FIND_LINKS', 'PIP_EXTRA_INDEX_URL', 'PIP_INDEX_URL'):
+        monkeypatch.delenv(name, raising=False)
+    (tmp_path / 'requirements.txt').write_text('pratai-no-such-thing\n')
+    conf.set_override('pip_index_url', (tmp_path / 'empty').as_uri(),
+                      group='builder')
+    (tmp_path / 'empty').mkdir()
+    with pytest.raises(RunnerError) as info:
+        wheels_mod.download_wheels(conf, tmp_path / 'requirements.txt',
+                                    tmp_path / 'wheels')
+    assert 'only wheels for Python 3.11 on manylinux_2_36_x86_64' in str(
+        info.value)
+    assert 'pratai-no-such-thing' in str(info.value)
