@@ -14,8 +14,8 @@ from pratai_bridge.outcome import Outcome
 from pratai_bridge.outcome import SUCCEEDED
 from pratai_bridge.outcome import TIMEOUT
 
-__all__ = ['ERROR', 'FAILED', 'Limits', 'Outcome', 'Runner', 'RunnerError',
-           'SUCCEEDED', 'TIMEOUT']
+__all__ = ['ERROR', 'FAILED', 'Limits', 'NO_CONTEXT', 'Outcome', 'RunContext',
+           'Runner', 'RunnerError', 'SUCCEEDED', 'TIMEOUT']
 
 
 class RunnerError(Exception):
@@ -31,6 +31,25 @@ class Limits:
     network: bool = False
     pids: int = 64
     cpus: float = 1.0
+
+
+@dataclasses.dataclass(frozen=True)
+class RunContext:
+    """Whom one run is for, so that what it starts can be found again.
+
+    ``bridge`` is the id of the bridge process running it and
+    ``execution`` the journal's execution id (None outside the dispatcher:
+    a benchmark, a test). Runners mark what they start with both (the
+    docker runner as container labels), so that a bridge can stop what a
+    dead one left running (:meth:`Runner.stop_orphans`).
+    """
+
+    bridge: str = ''
+    execution: int | None = None
+
+
+#: the context of a run that is for no bridge or execution in particular
+NO_CONTEXT = RunContext()
 
 
 class Runner(abc.ABC):
@@ -53,8 +72,11 @@ class Runner(abc.ABC):
 
     @abc.abstractmethod
     def run(self, function: Function, payload: dict[str, Any],
-            limits: Limits) -> Outcome:
-        """Run ``function`` with ``payload``; never raises for its errors."""
+            limits: Limits, context: RunContext = NO_CONTEXT) -> Outcome:
+        """Run ``function`` with ``payload``; never raises for its errors.
+
+        ``context`` says whom the run is for (see :class:`RunContext`).
+        """
 
     def forget(self, function: Function) -> None:  # noqa: B027
         """Drop what prepare() made for ``function`` (it was deleted).
@@ -71,5 +93,17 @@ class Runner(abc.ABC):
         never touch a run in progress, of this bridge or another. May
         block on I/O; raises RunnerError. Optional: the default finds
         nothing.
+        """
+        return 0
+
+    def stop_orphans(self, bridge: str) -> int:
+        """Kill and remove what runs of the bridge ``bridge`` left; how many.
+
+        Called for a bridge known to be dead (this process's predecessor,
+        or a bridge whose lease expired) before its executions are handed
+        out again, so that no function runs twice at once. Runs of other
+        bridges are never touched. May block on I/O; raises RunnerError.
+        Optional: a runner whose runs die with their bridge (the local
+        runner's subprocesses) has nothing to stop.
         """
         return 0

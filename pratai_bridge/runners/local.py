@@ -102,7 +102,8 @@ class LocalRunner(base.Runner):
             shutil.rmtree(directory, ignore_errors=True)
 
     def run(self, function: Function, payload: dict[str, Any],
-            limits: base.Limits) -> base.Outcome:
+            limits: base.Limits,
+            context: base.RunContext = base.NO_CONTEXT) -> base.Outcome:
         directory = self.root / function.sha256
         if not (directory / '.ready').exists():
             raise base.RunnerError(f'{function.ref} is not prepared')

@@ -185,7 +185,8 @@ def _prepared(runner, what, files, **settings):
 
 
 def test_an_image_is_built_once_and_reused(runner, engine, caplog):
-    caplog.set_level(logging.INFO, logger='pratai_bridge.runners.docker.builder')
+    caplog.set_level(logging.INFO,
+                     logger='pratai_bridge.runners.docker.builder')
     function, data = make_function({'handler.py': ECHO},
                                    name=f'ft-{NONCE}-once')
     runner.prepared.append(function)

@@ -62,7 +62,8 @@ from pratai_bridge.runners import _result
 from pratai_bridge.runners import base
 from pratai_bridge.runners.docker import builder as builder_mod
 
-__all__ = ['DEADLINE_LABEL', 'LABEL', 'DockerRunner']
+__all__ = ['BRIDGE_LABEL', 'DEADLINE_LABEL', 'EXECUTION_LABEL', 'LABEL',
+           'DockerRunner']
 
 LOG = logging.getLogger(__name__)
 
@@ -70,6 +71,9 @@ LOG = logging.getLogger(__name__)
 LABEL = 'pratai.function'
 #: label on every container: when anyone may remove it (epoch seconds)
 DEADLINE_LABEL = 'pratai.deadline'
+#: labels of a run's container: the bridge and the execution it is for
+BRIDGE_LABEL = 'pratai.bridge'
+EXECUTION_LABEL = 'pratai.execution'
 USER = '10001:10001'
 TMPFS = {'/tmp': 'size=16m,mode=1777'}
 #: the least memory (MiB) a container is given: below it, no runtime
@@ -105,11 +109,12 @@ class DockerRunner(base.Runner):
         self.builder.remove(function)
 
     def run(self, function: Function, payload: dict[str, Any],
-            limits: base.Limits) -> base.Outcome:
+            limits: base.Limits,
+            context: base.RunContext = base.NO_CONTEXT) -> base.Outcome:
         _check_limits(function, limits)
         data = json.dumps(payload).encode()
         api = self.builder.api
-        container = self._create(api, function, limits)
+        container = self._create(api, function, limits, context)
         try:
             with builder_mod.docker_errors_as_runner_errors(
                     f'{function.ref}: running its container failed'):
@@ -117,8 +122,8 @@ class DockerRunner(base.Runner):
         finally:
             _remove(api, container, function)
 
-    def _create(self, api: Any, function: Function,
-                limits: base.Limits) -> str:
+    def _create(self, api: Any, function: Function, limits: base.Limits,
+                context: base.RunContext) -> str:
         image = builder_mod.image_tag(function.sha256)
         host_config = api.create_host_config(
             read_only=True, tmpfs=TMPFS, cap_drop=['ALL'],
@@ -136,9 +141,7 @@ class DockerRunner(base.Runner):
                     image, entrypoint=_entrypoint(api, image, limits),
                     command=['--handler', function.spec.handler],
                     user=USER, stdin_open=True, host_config=host_config,
-                    labels={LABEL: function.name,
-                            'pratai.version': str(function.version),
-                            DEADLINE_LABEL: str(math.ceil(deadline))},
+                    labels=_labels(function, context, deadline),
                     name=(f'pratai-{function.name}-{function.version}-'
                           f'{uuid.uuid4().hex[:8]}'),
                     use_config_proxy=False)
@@ -147,6 +150,24 @@ class DockerRunner(base.Runner):
                     f'{function.ref}: no image {image}; prepare() builds '
                     'it') from exc
         return created['Id']
+
+    def stop_orphans(self, bridge: str) -> int:
+        """Kill and remove every container of the dead bridge ``bridge``.
+
+        Raises RunnerError when the engine cannot be asked; a container
+        removed meanwhile (by its own end, or another bridge) is fine.
+        """
+        if not bridge:
+            return 0
+        api = self.builder.api
+        stopped = 0
+        with builder_mod.docker_errors_as_runner_errors(
+                f'cannot stop the containers of bridge {bridge}'):
+            for summary in api.containers(all=True, filters={
+                    'label': f'{BRIDGE_LABEL}={bridge}'}):
+                if _sweep_one(api, summary):
+                    stopped += 1
+        return stopped
 
     def sweep(self, now: float | None = None) -> int:
         """Remove the containers runs left behind; return how many.
@@ -265,6 +286,18 @@ def _wait(api: Any, container: str, streams: _Streams,
         return None  # a read timeout: still running at the deadline
 
 
+def _labels(function: Function, context: base.RunContext,
+            deadline: float) -> dict[str, str]:
+    labels = {LABEL: function.name,
+              'pratai.version': str(function.version),
+              DEADLINE_LABEL: str(math.ceil(deadline))}
+    if context.bridge:
+        labels[BRIDGE_LABEL] = context.bridge
+    if context.execution is not None:
+        labels[EXECUTION_LABEL] = str(context.execution)
+    return labels
+
+
 def _check_limits(function: Function, limits: base.Limits) -> None:
     """Refuse limits the engine would read as "no limit" or cannot run."""
     problems = []
@@ -342,10 +375,11 @@ def _sweep_one(api: Any, summary: dict[str, Any]) -> bool:
         if exc.status_code != 409:  # 409: a removal is in progress
             raise
         return False
-    LOG.warning('Removed container %s of function %s:%s (%s), left behind '
-                'by a stopped bridge', summary['Id'][:12],
+    LOG.warning('Removed container %s of function %s:%s (%s, execution %s),'
+                ' left behind by stopped bridge %s', summary['Id'][:12],
                 labels.get(LABEL), labels.get('pratai.version'),
-                summary.get('State'))
+                summary.get('State'), labels.get(EXECUTION_LABEL),
+                labels.get(BRIDGE_LABEL))
     return True
 
 

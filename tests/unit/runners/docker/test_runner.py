@@ -14,6 +14,7 @@ import requests
 from docker import errors as docker_errors
 
 from pratai_bridge.runners import base
+from pratai_bridge.runners.base import RunContext
 from pratai_bridge.runners.docker import DockerRunner
 from tests.unit.runners.helpers import limits
 from tests.unit.runners.helpers import make_function
@@ -146,6 +147,17 @@ def test_the_container_is_locked_down(runner):
     assert outcome.status == base.SUCCEEDED
     assert outcome.result == {'event_type': 'a.b'}
     assert outcome.logs == 'a log line\n'
+
+
+def test_a_run_is_labelled_with_its_bridge_and_execution(runner):
+    engine = FakeEngine()
+    runner.builder._client = type('Client', (), {'api': engine})()
+    function, _ = make_function({'handler.py': 'def main(p=None): pass\n'})
+    runner.run(function, {}, limits(),
+               RunContext(bridge='host:12:ab', execution=42))
+    labels = engine.created['labels']
+    assert labels['pratai.bridge'] == 'host:12:ab'
+    assert labels['pratai.execution'] == '42'
 
 
 def test_the_own_timeout_rounds_up(runner):
@@ -362,3 +374,27 @@ def test_other_runners_sweep_nothing(conf):
     from pratai_bridge.runners.local import LocalRunner
 
     assert LocalRunner(conf).sweep() == 0
+
+
+class FilteringListing(FakeListing):
+    """A listing that applies the engine's ``label=KEY=VALUE`` filter."""
+
+    def containers(self, all=False, filters=None):
+        key, _, value = filters['label'].partition('=')
+        return [c for c in super().containers(all, filters)
+                if c['Labels'].get(key) == value]
+
+
+def test_stop_orphans_removes_only_the_dead_bridges_containers(runner):
+    mine = dict(_labels(int(NOW) + 100), **{'pratai.bridge': 'dead:1'})
+    other = dict(_labels(int(NOW) + 100), **{'pratai.bridge': 'live:2'})
+    listing = FilteringListing(('a', 'running', mine, None),
+                               ('b', 'created', mine, None),
+                               ('c', 'running', other, None),
+                               ('d', 'running', _labels(int(NOW) + 100),
+                                None))
+    runner.builder._client = type('Client', (), {'api': listing})()
+    assert runner.stop_orphans('dead:1') == 2
+    assert listing.removed == ['a', 'b']
+    assert listing.listed_with == (True, {'label': 'pratai.bridge=dead:1'})
+    assert runner.stop_orphans('') == 0
