@@ -10,7 +10,30 @@ from typing import Any
 #: how an execution ended; the journal's final statuses
 SUCCEEDED, FAILED, TIMEOUT, ERROR = 'succeeded', 'failed', 'timeout', 'error'
 
-__all__ = ['ERROR', 'FAILED', 'Outcome', 'SUCCEEDED', 'TIMEOUT']
+#: Why an attempt did not succeed, in one word the journal can keep and
+#: an operator can filter on. The first group no retry can mend.
+SUBSCRIPTION_GONE = 'subscription_gone'
+FUNCTION_GONE = 'function_not_found'
+INVALID_FUNCTION = 'invalid_function'
+EVENT_GONE = 'event_missing'
+BUILD_FAILED = 'build_failed'
+ATTEMPTS_EXHAUSTED = 'attempts_exhausted'
+#: ...and these another attempt may do better at.
+STORE_UNAVAILABLE = 'store_unavailable'
+RUNNER_FAILED = 'runner_failed'
+DISPATCHER_ERROR = 'dispatcher_error'
+FUNCTION_FAILED = 'function_failed'
+TIMED_OUT = 'timed_out'
+
+#: the codes that no retry can mend
+PERMANENT = frozenset({SUBSCRIPTION_GONE, FUNCTION_GONE, INVALID_FUNCTION,
+                       EVENT_GONE, BUILD_FAILED, ATTEMPTS_EXHAUSTED})
+
+__all__ = ['ATTEMPTS_EXHAUSTED', 'BUILD_FAILED', 'DISPATCHER_ERROR', 'ERROR',
+           'EVENT_GONE', 'FAILED', 'FUNCTION_FAILED', 'FUNCTION_GONE',
+           'INVALID_FUNCTION', 'Outcome', 'PERMANENT', 'RUNNER_FAILED',
+           'STORE_UNAVAILABLE', 'SUBSCRIPTION_GONE', 'SUCCEEDED', 'TIMEOUT',
+           'TIMED_OUT', 'code_of']
 
 
 @dataclasses.dataclass(frozen=True)
@@ -34,3 +57,9 @@ class Outcome:
     @property
     def duration(self) -> float:
         return self.finished_at - self.started_at
+
+
+def code_of(outcome: Outcome) -> str | None:
+    """The code of a runner's outcome: None for a success."""
+    return {SUCCEEDED: None, FAILED: FUNCTION_FAILED, TIMEOUT: TIMED_OUT
+            }.get(outcome.status, RUNNER_FAILED)

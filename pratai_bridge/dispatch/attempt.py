@@ -20,6 +20,7 @@ from pratai_bridge.functions.store.base import StoreError
 from pratai_bridge.journal.api import Execution
 from pratai_bridge.journal.api import FINAL_STATUSES
 from pratai_bridge.journal.api import Journal
+from pratai_bridge import outcome as outcome_mod
 from pratai_bridge.outcome import ERROR
 from pratai_bridge.outcome import Outcome
 from pratai_bridge.runners import base as runners
@@ -33,46 +34,57 @@ __all__ = ['Attempt', 'error', 'limits', 'run']
 @dataclasses.dataclass(frozen=True)
 class Attempt:
     """What an attempt came to: its outcome, the function version it ran
-    (None when it did not get that far) and whether another attempt may
-    do better."""
+    (None when it did not get that far) and why it did not succeed (one
+    of the codes of :mod:`pratai_bridge.outcome`, None for a success)."""
 
     outcome: Outcome
     version: int | None
-    retryable: bool
+    code: str | None
+
+    @property
+    def retryable(self) -> bool:
+        """Whether another attempt may do better."""
+        return self.code is not None and self.code not in outcome_mod.PERMANENT
 
 
-def error(message: str) -> Outcome:
-    """An ERROR outcome that started and ended now."""
+def error(code: str, message: str, version: int | None = None) -> Attempt:
+    """An attempt that ended in the ERROR status now, for ``code``."""
     now = time.time()
-    return Outcome(ERROR, error=message, started_at=now, finished_at=now)
+    return Attempt(Outcome(ERROR, error=message, started_at=now,
+                           finished_at=now), version, code)
 
 
 def run(conf: cfg.ConfigOpts, journal: Journal, store: Store,
         runner: runners.Runner, execution: Execution,
-        subscription: Subscription | None) -> Attempt:
-    """Run one attempt of ``execution``; raises only for bugs."""
+        subscription: Subscription | None,
+        context: runners.RunContext = runners.NO_CONTEXT) -> Attempt:
+    """Run one attempt of ``execution``; raises only for bugs.
+
+    ``context`` is handed to the runner (whom the run is for).
+    """
     if subscription is None:
-        return Attempt(error(f'subscription {execution.subscription} no '
-                             'longer exists'), None, False)
+        return error(outcome_mod.SUBSCRIPTION_GONE,
+                     f'subscription {execution.subscription} no longer '
+                     'exists')
     delivery = subscription.delivery
     if execution.attempts > delivery.max_attempts:
-        return Attempt(error(
-            f'gave up after {delivery.max_attempts} attempts, the last one '
-            f'{execution.error or "interrupted"}'), None, False)
+        return error(outcome_mod.ATTEMPTS_EXHAUSTED,
+                     f'gave up after {delivery.max_attempts} attempts, the '
+                     f'last one {execution.error or "interrupted"}')
     stored = journal.get_event(execution.message_id)
     if stored is None:
-        return Attempt(error(f'event {execution.message_id} is not in the '
-                             'journal'), None, False)
+        return error(outcome_mod.EVENT_GONE,
+                     f'event {execution.message_id} is not in the journal')
     try:
         function = store.get(execution.function)
         package = store.fetch(function)
     except FunctionNotFound as exc:
-        return Attempt(error(f'function {execution.function} not found: '
-                             f'{exc}'), None, False)
+        return error(outcome_mod.FUNCTION_GONE,
+                     f'function {execution.function} not found: {exc}')
     except InvalidStoredFunction as exc:  # no retry will mend it
-        return Attempt(error(f'store: {exc}'), None, False)
+        return error(outcome_mod.INVALID_FUNCTION, f'store: {exc}')
     except StoreError as exc:
-        return Attempt(error(f'store: {exc}'), None, True)
+        return error(outcome_mod.STORE_UNAVAILABLE, f'store: {exc}')
     payload = dict(stored.event.as_document(),
                    subscription=subscription.name)
     LOG.info('Execution %s (subscription %s, message %s): attempt %d of '
@@ -82,13 +94,18 @@ def run(conf: cfg.ConfigOpts, journal: Journal, store: Store,
     try:
         runner.prepare(function, package)
         outcome = runner.run(function, payload,
-                             limits(conf, function, subscription))
+                             limits(conf, function, subscription), context)
+    except runners.BuildFailed as exc:
+        return error(outcome_mod.BUILD_FAILED, f'build: {exc}',
+                     function.version)
     except runners.RunnerError as exc:
-        return Attempt(error(f'runner: {exc}'), function.version, True)
+        return error(outcome_mod.RUNNER_FAILED, f'runner: {exc}',
+                     function.version)
     if outcome.status not in FINAL_STATUSES:
-        return Attempt(error(f'the runner returned the unknown status '
-                             f'{outcome.status!r}'), function.version, True)
-    return Attempt(outcome, function.version, True)
+        return error(outcome_mod.RUNNER_FAILED,
+                     f'the runner returned the unknown status '
+                     f'{outcome.status!r}', function.version)
+    return Attempt(outcome, function.version, outcome_mod.code_of(outcome))
 
 
 def limits(conf: cfg.ConfigOpts, function: Function,

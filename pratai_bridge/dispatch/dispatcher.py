@@ -16,6 +16,7 @@ from concurrent import futures
 
 from oslo_config import cfg
 
+from pratai_bridge import outcome as outcome_mod
 from pratai_bridge.dispatch import attempt as attempt_mod
 from pratai_bridge.dispatch import decide
 from pratai_bridge.functions.store.base import Store
@@ -70,6 +71,8 @@ class Dispatcher:
         self._pool: futures.ThreadPoolExecutor | None = None
         # When the runner last swept (monotonic seconds).
         self._swept_at = 0.0
+        # This process as the journal knows it; set by start().
+        self._bridge = ''
 
     def start(self) -> None:
         """Recover what a dead bridge left running, then start running.
@@ -79,6 +82,8 @@ class Dispatcher:
         """
         if self._thread is not None:
             raise RuntimeError('the dispatcher is already started')
+        # What this process's claims and runs are marked with.
+        self._bridge = self._journal.owner()
         recovered = self._journal.recover_running()
         if recovered:
             LOG.warning('Recovered %d executions left running by a stopped '
@@ -195,15 +200,17 @@ class Dispatcher:
         subscription = None
         try:
             subscription = self._subscriptions().get(execution.subscription)
-            attempt = attempt_mod.run(self._conf, self._journal,
-                                      self._store, self._runner, execution,
-                                      subscription)
+            attempt = attempt_mod.run(
+                self._conf, self._journal, self._store, self._runner,
+                execution, subscription,
+                runners.RunContext(bridge=self._bridge,
+                                   execution=execution.id))
         except Exception as exc:
             LOG.exception('Execution %s (subscription %s, message %s): '
                           'dispatcher error; retrying it', execution.id,
                           execution.subscription, execution.message_id)
-            attempt = attempt_mod.Attempt(
-                attempt_mod.error(f'dispatcher error: {exc!r}'), None, True)
+            attempt = attempt_mod.error(outcome_mod.DISPATCHER_ERROR,
+                                        f'dispatcher error: {exc!r}')
         try:
             self._record(execution, decide.decide(
                 self._conf, self._journal, execution, subscription, attempt))

@@ -301,6 +301,11 @@ class Journal:
             LOG.warning('Execution %s is not running; its retry was not '
                         'recorded', execution_id)
 
+    def owner(self) -> str:
+        """What :meth:`claim` stamps as the owner of what this process
+        claims (``hostname:pid``), so runs can be marked with it too."""
+        return _lifecycle.owner()
+
     def recover_running(self) -> int:
         """Put executions left running by a dead bridge back to pending.
 

@@ -14,12 +14,21 @@ from pratai_bridge.outcome import Outcome
 from pratai_bridge.outcome import SUCCEEDED
 from pratai_bridge.outcome import TIMEOUT
 
-__all__ = ['ERROR', 'FAILED', 'Limits', 'NO_CONTEXT', 'Outcome', 'RunContext',
-           'Runner', 'RunnerError', 'SUCCEEDED', 'TIMEOUT']
+__all__ = ['BuildFailed', 'ERROR', 'FAILED', 'Limits', 'NO_CONTEXT',
+           'Outcome', 'RunContext', 'Runner', 'RunnerError', 'SUCCEEDED',
+           'TIMEOUT']
 
 
 class RunnerError(Exception):
-    """The runner itself failed (engine down, image build failed...)."""
+    """The runner itself failed (engine unreachable, a crash...); another
+    attempt may do better."""
+
+
+class BuildFailed(RunnerError):
+    """Making the function runnable failed for a reason of its own (its
+    zip or requirements are refused, its image build fails, the host lacks
+    what it needs to build): the same attempt fails the same way until the
+    function or the host changes."""
 
 
 @dataclasses.dataclass(frozen=True)

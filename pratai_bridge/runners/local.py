@@ -134,7 +134,7 @@ class LocalRunner(base.Runner):
                                        self.conf.store.max_uncompressed_mb
                                        ).requirements
         except unpack_mod.UnpackError as exc:
-            raise base.RunnerError(str(exc)) from exc
+            raise base.BuildFailed(str(exc)) from exc
         environment = directory / 'venv'
         venv.EnvBuilder(with_pip=False, symlinks=True).create(environment)
         if wanted:
@@ -169,7 +169,7 @@ def _pip_install(conf: cfg.ConfigOpts, python: pathlib.Path,
     except (OSError, subprocess.TimeoutExpired) as exc:
         raise base.RunnerError(f'pip install failed: {exc}') from exc
     if done.returncode != 0:
-        raise base.RunnerError(
+        raise base.BuildFailed(
             'installing the requirements failed:\n'
             + done.stdout.decode('utf-8', errors='replace')[-2048:])
 

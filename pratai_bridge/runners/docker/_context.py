@@ -14,7 +14,7 @@ from oslo_config import cfg
 
 from pratai_bridge.functions import unpack as unpack_mod
 from pratai_bridge.functions.model import Function
-from pratai_bridge.runners.base import RunnerError
+from pratai_bridge.runners.base import BuildFailed
 from pratai_bridge.runners.docker import _dockerfile
 from pratai_bridge.runners.docker import _wheels
 
@@ -25,7 +25,7 @@ def write(conf: cfg.ConfigOpts, function: Function, package: bytes,
           context: pathlib.Path, runtime_image: str) -> bool:
     """Lay out the build context of ``function`` in ``context``.
 
-    Returns whether the image installs requirements. Raises RunnerError
+    Returns whether the image installs requirements. Raises BuildFailed
     when the zip or its requirements are refused or a wheel is missing.
     """
     try:
@@ -34,7 +34,7 @@ def write(conf: cfg.ConfigOpts, function: Function, package: bytes,
                                    conf.store.max_uncompressed_mb
                                    ).requirements
     except unpack_mod.UnpackError as exc:
-        raise RunnerError(str(exc)) from exc
+        raise BuildFailed(str(exc)) from exc
     if wanted:
         (context / 'requirements.txt').write_text('\n'.join(wanted) + '\n')
         _wheels.download_wheels(conf, context / 'requirements.txt',

@@ -15,6 +15,7 @@ import sys
 
 from oslo_config import cfg
 
+from pratai_bridge.runners.base import BuildFailed
 from pratai_bridge.runners.base import RunnerError
 
 __all__ = ['download_wheels', 'pip_download_command', 'wheel_platforms']
@@ -63,7 +64,8 @@ def pip_download_command(conf: cfg.ConfigOpts, requirements: pathlib.Path,
 
 def download_wheels(conf: cfg.ConfigOpts, requirements: pathlib.Path,
                     destination: pathlib.Path) -> None:
-    """Run the host's pip; RunnerError with the end of its output."""
+    """Run the host's pip: BuildFailed with the end of its output when it
+    fails, RunnerError when it cannot run or times out."""
     command = pip_download_command(conf, requirements, destination)
     try:
         done = subprocess.run(
@@ -76,7 +78,7 @@ def download_wheels(conf: cfg.ConfigOpts, requirements: pathlib.Path,
         raise RunnerError(f'pip download failed: {exc}') from exc
     if done.returncode != 0:
         output = done.stdout.decode('utf-8', errors='replace')
-        raise RunnerError(
+        raise BuildFailed(
             'downloading the requirements\' wheels failed (only wheels for '
             f'Python {conf.builder.python_version} on '
             f'{conf.builder.wheel_platform} or pure Python are used):\n'

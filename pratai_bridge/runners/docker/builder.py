@@ -48,6 +48,7 @@ from oslo_config import cfg
 from pratai_bridge import _locks
 from pratai_bridge.functions.model import Function
 from pratai_bridge.runners._runtime import runtime_directory
+from pratai_bridge.runners.base import BuildFailed
 from pratai_bridge.runners.base import RunnerError
 from pratai_bridge.runners.docker import _context
 from pratai_bridge.runners.docker._dockerfile import DEPS_LABEL
@@ -239,7 +240,7 @@ class Builder:
                         lines.append(line)
                         progress(line)
                 if 'error' in chunk:
-                    raise RunnerError(
+                    raise BuildFailed(
                         f'building {tag} failed: {chunk["error"].strip()}\n'
                         + '\n'.join(lines))
 
@@ -247,7 +248,7 @@ class Builder:
         repository, suite = parse_repository_tag(name)
         suite = suite or 'bookworm'
         if shutil.which('mmdebstrap') is None:
-            raise RunnerError(
+            raise BuildFailed(
                 f'{name} is missing and mmdebstrap is not installed to make '
                 'it (apt-get install mmdebstrap), or set [builder] '
                 'base_image to an image a registry has')

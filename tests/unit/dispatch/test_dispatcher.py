@@ -21,7 +21,9 @@ from pratai_bridge.functions.store.base import Store
 from pratai_bridge.functions.store.base import StoreUnavailable
 from pratai_bridge.journal import FINAL_STATUSES
 from pratai_bridge.journal import Journal
+from pratai_bridge.runners.base import BuildFailed
 from pratai_bridge.runners.base import Limits
+from pratai_bridge.runners.base import RunContext
 from pratai_bridge.outcome import Outcome
 from pratai_bridge.runners.base import Runner
 from pratai_bridge.runners.base import RunnerError
@@ -84,6 +86,7 @@ class FakeRunner(Runner):
         self.script = list(script)
         self.gate = gate
         self.calls = []
+        self.contexts = []
         self.prepared = []
         self.active = collections.Counter()
         self.peak = collections.Counter()
@@ -92,10 +95,11 @@ class FakeRunner(Runner):
     def prepare(self, function, package):
         self.prepared.append((function.ref, package))
 
-    def run(self, function, payload, limits):
+    def run(self, function, payload, limits, context):
         subscription = payload['subscription']
         with self._lock:
             self.calls.append((function.ref, payload, limits))
+            self.contexts.append(context)
             step = self.script.pop(0) if self.script else _succeeded
             self.active[subscription] += 1
             self.active['*'] += 1
@@ -217,6 +221,9 @@ def test_success(harness):
     assert payload == dict(_event(1).as_document(), subscription='on-create')
     assert limits == Limits(memory_mb=256, timeout_s=5, network=True)
     assert harness.runner.prepared == [('hello:7', b'zip of hello:7')]
+    # The run is marked with this bridge and the execution.
+    assert harness.runner.contexts == [
+        RunContext(bridge=harness.journal.owner(), execution=execution_id)]
 
 
 def test_limits_take_the_shorter_timeout(harness):
@@ -325,6 +332,15 @@ def test_runner_error_is_retried(harness):
     harness.start()
     execution = harness.finished(harness.record(1)[0])
     assert (execution.status, execution.attempts) == ('succeeded', 2)
+
+
+def test_a_failed_build_is_not_retried(harness):
+    # The same zip builds the same way: retrying would only fail again.
+    harness.runner.script = [BuildFailed('requirements.txt line 1: ...')]
+    harness.start()
+    execution = harness.finished(harness.record(1)[0])
+    assert (execution.status, execution.attempts) == ('error', 1)
+    assert execution.error == 'build: requirements.txt line 1: ...'
 
 
 def test_unknown_status_from_a_runner_is_an_error(harness):
