@@ -6,12 +6,8 @@ container of it and hands it the payload on stdin, through the attach
 socket: never in the environment or on the command line, where any process
 of the machine could read it. The container:
 
-* runs as uid 10001 with a read-only root filesystem and a 16 MiB tmpfs on
-  /tmp, every capability dropped and no-new-privileges;
-* has the function's memory (swap included: memswap = memory), a pids
-  limit and a CPU quota (``Limits``), and tini as PID 1 (``init``), which
-  reaps what the function forks;
-* has no network at all (only ``lo``) unless the function asks for it;
+* is sandboxed as :mod:`._sandbox` says (user, read-only root, no
+  capabilities, limits, no network unless asked);
 * gets no environment from the bridge: only what the image sets (PATH,
   LANG, HOME=/tmp), and not even the docker client's proxy settings;
 * logs nothing to the engine's disk (logging driver ``none``): stdout, the
@@ -60,6 +56,7 @@ from pratai_bridge.functions import spec as spec_mod
 from pratai_bridge.functions.model import Function
 from pratai_bridge.runners import _result
 from pratai_bridge.runners import base
+from pratai_bridge.runners.docker import _sandbox
 from pratai_bridge.runners.docker import builder as builder_mod
 
 __all__ = ['BRIDGE_LABEL', 'DEADLINE_LABEL', 'EXECUTION_LABEL', 'LABEL',
@@ -74,8 +71,6 @@ DEADLINE_LABEL = 'pratai.deadline'
 #: labels of a run's container: the bridge and the execution it is for
 BRIDGE_LABEL = 'pratai.bridge'
 EXECUTION_LABEL = 'pratai.execution'
-USER = '10001:10001'
-TMPFS = {'/tmp': 'size=16m,mode=1777'}
 #: the least memory (MiB) a container is given: below it, no runtime
 #: starts, and 0 would mean no limit at all to the engine
 MIN_MEMORY_MB = 16
@@ -125,14 +120,7 @@ class DockerRunner(base.Runner):
     def _create(self, api: Any, function: Function, limits: base.Limits,
                 context: base.RunContext) -> str:
         image = builder_mod.image_tag(function.sha256)
-        host_config = api.create_host_config(
-            read_only=True, tmpfs=TMPFS, cap_drop=['ALL'],
-            security_opt=['no-new-privileges'],
-            mem_limit=f'{limits.memory_mb}m',
-            memswap_limit=f'{limits.memory_mb}m',
-            pids_limit=limits.pids, nano_cpus=int(limits.cpus * 1e9),
-            network_mode='bridge' if limits.network else 'none',
-            init=True, log_config={'type': 'none', 'config': {}})
+        host_config = _sandbox.host_config(api, limits)
         deadline = time.time() + limits.timeout_s + _SWEEP_GRACE
         with builder_mod.docker_errors_as_runner_errors(
                 f'{function.ref}: cannot create its container'):
@@ -140,7 +128,8 @@ class DockerRunner(base.Runner):
                 created = api.create_container(
                     image, entrypoint=_entrypoint(api, image, limits),
                     command=['--handler', function.spec.handler],
-                    user=USER, stdin_open=True, host_config=host_config,
+                    user=_sandbox.USER, stdin_open=True,
+                    host_config=host_config,
                     labels=_labels(function, context, deadline),
                     name=(f'pratai-{function.name}-{function.version}-'
                           f'{uuid.uuid4().hex[:8]}'),
