@@ -9,6 +9,7 @@ from oslo_config import cfg
 from pratai_bridge.conf import dispatcher
 from pratai_bridge.conf import journal
 from pratai_bridge.conf import listener
+from pratai_bridge.conf import nova
 from pratai_bridge.conf import paths
 from pratai_bridge.conf import runner
 from pratai_bridge.conf import store
@@ -18,7 +19,7 @@ CONF = cfg.CONF
 
 #: every option module, in the order the sample config lists them
 MODULES = (paths, listener, subscriptions, journal, dispatcher, store,
-           runner)
+           runner, nova)
 
 
 def register_opts(conf: cfg.ConfigOpts) -> None:
