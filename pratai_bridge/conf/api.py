@@ -52,11 +52,12 @@ OPTS = [
                     'HTTP basic auth (any user name). Required with that '
                     'strategy. Needs a restart.'),
     cfg.ListOpt('aodh_roles',
-                default=[],
+                default=['admin', 'member'],
                 help='With auth_strategy = keystone: roles of which the '
-                     'token of a POST /v1/aodh must have one; empty lets '
-                     'any valid token in. The token\'s project and user '
-                     'become the event\'s. Needs a restart.'),
+                     'token of a POST /v1/aodh must have one (a trust '
+                     'token has the roles its trust delegates); an empty '
+                     'list lets any valid token in. The token\'s project '
+                     'and user become the event\'s. Needs a restart.'),
     cfg.ListOpt('events_roles',
                 default=['admin'],
                 help='With auth_strategy = keystone: roles of which the '
