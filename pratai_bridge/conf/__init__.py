@@ -7,6 +7,7 @@ handed a ``conf`` object.
 from oslo_config import cfg
 
 from pratai_bridge.conf import api
+from pratai_bridge.conf import credentials
 from pratai_bridge.conf import dispatcher
 from pratai_bridge.conf import journal
 from pratai_bridge.conf import listener
@@ -20,7 +21,7 @@ CONF = cfg.CONF
 
 #: every option module, in the order the sample config lists them
 MODULES = (paths, listener, subscriptions, journal, dispatcher, store,
-           runner, nova, api)
+           runner, nova, credentials, api)
 
 
 def register_opts(conf: cfg.ConfigOpts) -> None:
