@@ -17,7 +17,9 @@ action URL can carry it: ``http://pratai:TOKEN@bridge:9797/v1/aodh``),
 keystonemiddleware's auth_token with the options of
 ``[keystone_authtoken]``; Aodh's ``trust+http://`` actions send one), or
 ``noauth`` (for a trusted network only). /healthz and /metrics are not
-guarded, as load balancers and Prometheus expect.
+guarded, as load balancers and Prometheus expect. With ``cert_file`` and
+``key_file`` the server speaks HTTPS (Aodh's ``https://`` and
+``trust+https://`` actions).
 """
 
 from oslo_config import cfg
@@ -69,6 +71,12 @@ OPTS = [
                min=1024,
                help='Largest request body accepted; bigger ones are '
                     'answered 413 unread. Needs a restart.'),
+    cfg.StrOpt('cert_file',
+               help='PEM certificate (chain) to serve HTTPS with; with '
+                    'key_file. Unset: plain HTTP (keep host on loopback or '
+                    'a trusted network then). Needs a restart.'),
+    cfg.StrOpt('key_file',
+               help='PEM private key of cert_file. Needs a restart.'),
     cfg.IntOpt('threads',
                default=8,
                min=1,

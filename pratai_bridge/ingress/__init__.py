@@ -24,7 +24,14 @@ def build(conf: cfg.ConfigOpts, pipeline: Handler,
           ) -> ApiServer:
     """The server ``[api]`` describes; raises cfg.Error when misset."""
     options = conf.api
+    if bool(options.cert_file) != bool(options.key_file):
+        missing = 'key_file' if options.cert_file else 'cert_file'
+        raise cfg.RequiredOptError(missing, cfg.OptGroup('api'))
+    tls = (options.cert_file, options.key_file) if options.cert_file else None
     health = Health(checks, cache_seconds=options.health_cache_seconds)
     app = make_app(conf, pipeline, metrics, health)
-    return ApiServer(app, options.host, options.port, options.threads,
-                     options.max_request_bytes)
+    try:
+        return ApiServer(app, options.host, options.port, options.threads,
+                         options.max_request_bytes, tls=tls)
+    except (OSError, ValueError) as exc:
+        raise ServerError(f'[api] cert_file, key_file: {exc}') from exc

@@ -13,6 +13,7 @@ import logging
 import threading
 
 from cheroot import wsgi
+from cheroot.ssl import builtin
 
 from pratai_bridge.ingress._http import WSGIApp
 
@@ -29,7 +30,9 @@ class ApiServer:
     """One cheroot server for ``app`` on ``host:port``."""
 
     def __init__(self, app: WSGIApp, host: str, port: int, threads: int,
-                 max_request_bytes: int, shutdown_timeout: int = 5) -> None:
+                 max_request_bytes: int, shutdown_timeout: int = 5,
+                 tls: tuple[str, str] | None = None) -> None:
+        """``tls`` is (certificate file, key file) to serve HTTPS."""
         self._server = wsgi.Server(
             (host, port), app, numthreads=threads,
             max=threads, server_name='pratai-bridge',
@@ -40,6 +43,9 @@ class ApiServer:
         # headers and is the backstop.
         self._server.max_request_header_size = 64 * 1024
         self._server.max_request_body_size = max_request_bytes + 1024
+        if tls is not None:
+            # Reads the files now: a missing or bad one fails the build.
+            self._server.ssl_adapter = builtin.BuiltinSSLAdapter(*tls)
         self._thread: threading.Thread | None = None
 
     @property

@@ -7,6 +7,7 @@ Aodh's webhooks are the bodies and headers its real notifier sent
 
 import json
 import socket
+import subprocess
 import time
 import uuid
 
@@ -297,3 +298,40 @@ subscriptions:
     assert 'pratai_http_requests_total{code="202",route="/v1/aodh"} 1.0' in (
         text)
     assert bridge.stop() == 0
+
+
+def _self_signed(directory):
+    cert, key = directory / 'cert.pem', directory / 'key.pem'
+    subprocess.run(
+        ['openssl', 'req', '-x509', '-newkey', 'rsa:2048', '-nodes',
+         '-keyout', str(key), '-out', str(cert), '-days', '1',
+         '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'],
+        check=True, capture_output=True, timeout=60)
+    return cert, key
+
+
+def test_https_with_a_certificate(tmp_path):
+    cert, key = _self_signed(tmp_path)
+    api = Ingress(tmp_path, f'token = {TOKEN}\ncert_file = {cert}\n'
+                            f'key_file = {key}\n')
+    try:
+        url = api.url.replace('http://', 'https://')
+        body, headers = webhook()
+        resp = requests.post(url + '/v1/aodh', data=body, headers=headers,
+                             auth=BASIC, verify=str(cert), timeout=30)
+        assert resp.status_code == 202
+        with pytest.raises(requests.exceptions.SSLError):
+            requests.get(url + '/healthz', timeout=10)  # not trusted
+        with pytest.raises(requests.ConnectionError):
+            requests.get(api.url + '/healthz', timeout=10)  # not HTTP
+    finally:
+        api.close()
+
+
+def test_a_certificate_without_its_key_is_refused(tmp_path):
+    cert, _ = _self_signed(tmp_path)
+    with pytest.raises(cfg.RequiredOptError, match='key_file'):
+        Ingress(tmp_path, f'token = {TOKEN}\ncert_file = {cert}\n')
+    with pytest.raises(ingress_mod.ServerError, match='cert_file'):
+        Ingress(tmp_path, f'token = {TOKEN}\ncert_file = {tmp_path}/no\n'
+                          f'key_file = {tmp_path}/no\n')
