@@ -14,17 +14,22 @@ from collections.abc import Callable
 
 from oslo_config import cfg
 
+from pratai_bridge import ingress
 from pratai_bridge.dispatch import Dispatcher
 from pratai_bridge.events.normalize import Normalizers
 from pratai_bridge.functions.store import _loader as store_loader
 from pratai_bridge.journal import Journal
 from pratai_bridge.listener import NotificationListener
 from pratai_bridge.matcher import Matcher
+from pratai_bridge.metrics import Metrics
 from pratai_bridge.pipeline import Pipeline
 from pratai_bridge.runners._loader import load_runner
 from pratai_bridge.subscriptions import loader
 
 LOG = logging.getLogger(__name__)
+#: seconds between two counts of the journal's rows for /metrics: counting
+#: a large journal is not free
+_JOURNAL_ROWS_INTERVAL = 15.0
 
 
 def load_matcher(conf: cfg.ConfigOpts) -> Matcher:
@@ -61,6 +66,8 @@ class BridgeService:
             conf, self.journal, self.store, self.runner,
             lambda: self.pipeline.matcher.by_name)
         self.listener = NotificationListener(conf, self.pipeline)
+        self.metrics = Metrics()
+        self.api = self._build_api() if conf.api.enabled else None
 
     def _wake(self) -> None:
         self.dispatcher.wake()
@@ -69,6 +76,7 @@ class BridgeService:
         self.journal.start()
         self.dispatcher.start()
         self.listener.start()
+        self._start_api()
         LOG.info('pratai-bridge started')
 
     def stop(self) -> bool:
@@ -81,6 +89,7 @@ class BridgeService:
         next start, and their threads must not keep the process alive.
         """
         LOG.info('pratai-bridge stopping: draining in-flight work')
+        self._stop_api()
         self.listener.stop()
         drained = self.dispatcher.stop(
             self._conf.dispatcher.stop_timeout or None)
@@ -88,6 +97,40 @@ class BridgeService:
             self.journal.stop()
         LOG.info('pratai-bridge stopped')
         return drained
+
+    def _build_api(self) -> ingress.ApiServer:
+        """The HTTP server of [api]: ingress into this pipeline, /healthz
+        over this bridge's parts, /metrics of this bridge."""
+        journal = self.journal
+
+        def journal_check() -> None:
+            # An indexed read: the journal answers, without counting rows.
+            journal.get_event('pratai-healthz')
+
+        checks: dict[str, ingress.Check] = {
+            'transport': ingress.transport_check(self._conf),
+            'journal': journal_check}
+        builder = getattr(self.runner, 'builder', None)
+        if builder is not None:  # the docker runner's engine
+
+            def runner_check() -> None:
+                builder.api.ping()
+
+            checks['runner'] = runner_check
+        self.metrics.collect_before_scrape(
+            lambda: self.metrics.set_journal_rows(journal.counts()),
+            min_interval=_JOURNAL_ROWS_INTERVAL)
+        return ingress.build(self._conf, self.pipeline, self.metrics, checks)
+
+    def _start_api(self) -> None:
+        """Listen, last: requests are journaled through started parts."""
+        if self.api is not None:
+            self.api.start()
+
+    def _stop_api(self) -> None:
+        """Stop taking requests, first; the ones in flight finish."""
+        if self.api is not None:
+            self.api.stop()
 
     def reload(self) -> bool:
         """Reload subscriptions; on any problem keep the current ones."""

@@ -3,8 +3,9 @@
 
 ::
 
-    python3 tools/services.py start [docker] [memcached] [swift] [all]
-    python3 tools/services.py stop [docker] [memcached] [swift] [all]
+    python3 tools/services.py start [docker] [memcached] [swift] [keystone]
+                                    [swift-keystone] [all]
+    python3 tools/services.py stop [NAME ...] [all]
     python3 tools/services.py status
     eval "$(python3 tools/services.py env)"
 
@@ -23,6 +24,17 @@ virtualenv exists.
   on each start, and the start is verified with a tempauth token and an
   object PUT/GET round trip. ceilometermiddleware in its proxy publishes
   objectstore.http.request notifications to RabbitMQ (exchange swift).
+- Keystone (tools/keystone/) is served by gunicorn on 127.0.0.1:5000, with
+  SQLite and fernet tokens, from a virtualenv of its own in the state dir
+  (keystone, gunicorn, and swift for the proxy below). Each start copies a
+  prepared data directory (db_sync, fernet and credential keys, bootstrap:
+  made once, ~9 s) and then provisions, through the API: the ``service``
+  project, the ``swift`` service user and the object-store endpoint
+  ``http://127.0.0.1:8081/v1/AUTH_$(project_id)s`` in RegionOne.
+- swift-keystone is a second Swift proxy on 127.0.0.1:8081 in front of the
+  same storage servers, authenticating with Keystone (authtoken +
+  keystoneauth, operator roles admin and member, accounts AUTH_<project>);
+  its start is verified with a Keystone token and a round trip.
 
 State (pid files, logs, configs, the Swift venv and data) lives in
 ``$PRATAI_STATE_DIR``, by default ``<repo>/.state/services``. RabbitMQ is
@@ -31,12 +43,9 @@ not started here: the machines this runs on start it before a session.
 
 import argparse
 import os
-import pathlib
 import shlex
 import shutil
-import signal
 import socket
-import string
 import subprocess
 import sys
 import time
@@ -45,13 +54,26 @@ import uuid
 
 import fcntl
 
-REPO = pathlib.Path(__file__).resolve().parents[1]
-SWIFT_TEMPLATES = REPO / 'tools' / 'swift'
-HOST = '127.0.0.1'
+import _keystone
+from _harness import HOST
+from _harness import HTTP
+from _harness import MEMCACHED_PORT
+from _harness import REPO
+from _harness import RING_PORTS
+from _harness import SWIFT_TEMPLATES
+from _harness import Service
+from _harness import ServiceError
+from _harness import State
+from _harness import port_open
+from _harness import render
+from _harness import run
+from _harness import say
+from _harness import tail
+from _harness import user_name
+from _harness import wait_for
+
 DOCKER_SOCKET = 'unix:///var/run/docker.sock'
-MEMCACHED_PORT = 11211
 PROXY_PORT = 8080
-RING_PORTS = {'object': 6200, 'container': 6201, 'account': 6202}
 RABBIT_PORT = 5672
 TRANSPORT_URL = os.environ.get(
     'PRATAI_TRANSPORT_URL', 'rabbit://guest:guest@127.0.0.1:5672/')
@@ -59,160 +81,6 @@ SWIFT_PACKAGES = ['swift', 'ceilometermiddleware', 'python-swiftclient',
                   'keystoneauth1']
 SWIFT_USER, SWIFT_KEY = 'test:tester', 'testing'
 AUTH_URL = f'http://{HOST}:{PROXY_PORT}/auth/v1.0'
-TIMEOUT = float(os.environ.get('PRATAI_SERVICE_TIMEOUT', '60'))
-# Loopback only: never go through a proxy from the environment.
-HTTP = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-
-
-class ServiceError(Exception):
-    """A service could not be installed, started or verified."""
-
-
-def say(message, *args):
-    print('services: ' + message % args, file=sys.stderr, flush=True)
-
-
-def tail(path, lines=25):
-    try:
-        text = pathlib.Path(path).read_text(errors='replace')
-    except OSError:
-        return f'(no log at {path})'
-    return '\n'.join(text.splitlines()[-lines:])
-
-
-def port_open(port):
-    try:
-        with socket.create_connection((HOST, port), timeout=0.5):
-            return True
-    except OSError:
-        return False
-
-
-class State:
-    """The state dir: pid files, logs, and what one run has done."""
-
-    def __init__(self, root):
-        self.root = pathlib.Path(root)
-        self.root.mkdir(parents=True, exist_ok=True)
-        self.apt_updated = False
-
-    def log(self, name):
-        return self.root / (name + '.log')
-
-    def _pid_file(self, name):
-        return self.root / (name + '.pid')
-
-    def spawn(self, name, argv, env=None):
-        """Start ``argv`` detached, its output in NAME.log; record its pid."""
-        with open(self.log(name), 'ab') as log:
-            log.write(b'--- %s: %s\n' % (time.ctime().encode(),
-                                          shlex.join(argv).encode()))
-            log.flush()
-            proc = subprocess.Popen(
-                argv, stdin=subprocess.DEVNULL, stdout=log,
-                stderr=subprocess.STDOUT, cwd=self.root, env=env,
-                start_new_session=True)
-        # The start time guards against a recycled pid.
-        self._pid_file(name).write_text(
-            f'{proc.pid} {_start_time(proc.pid)}\n')
-        return proc.pid
-
-    def pid(self, name):
-        """The live pid this harness started for NAME, else None."""
-        try:
-            pid, started = self._pid_file(name).read_text().split()
-            pid = int(pid)
-        except (OSError, ValueError):
-            return None
-        if _start_time(pid) != started:
-            self._pid_file(name).unlink(missing_ok=True)
-            return None
-        return pid
-
-    def terminate(self, name, timeout):
-        """SIGTERM what we started as NAME, SIGKILL after ``timeout``."""
-        pid = self.pid(name)
-        if pid is None:
-            return False
-        deadline = time.monotonic() + timeout
-        try:
-            os.kill(pid, signal.SIGTERM)
-            while _start_time(pid) is not None:
-                if time.monotonic() > deadline:
-                    say('%s (pid %d) ignored SIGTERM; killing it', name, pid)
-                    os.kill(pid, signal.SIGKILL)
-                    deadline = float('inf')
-                time.sleep(0.1)
-        except ProcessLookupError:
-            pass  # it ended on its own meanwhile
-        self._pid_file(name).unlink(missing_ok=True)
-        return True
-
-    def apt_install(self, packages):
-        if not packages:
-            return
-        env = dict(os.environ, DEBIAN_FRONTEND='noninteractive')
-        if not self.apt_updated:
-            _run(['apt-get', 'update', '-q'], self.log('apt'), env)
-            self.apt_updated = True
-        say('apt-get install -y %s', ' '.join(packages))
-        _run(['apt-get', 'install', '-y', '-q', *packages],
-             self.log('apt'), env)
-
-
-def _start_time(pid):
-    """Kernel start time of a live process (not a zombie), else None."""
-    try:
-        stat = pathlib.Path(f'/proc/{pid}/stat').read_text()
-    except OSError:
-        return None
-    fields = stat.rsplit(')', 1)[1].split()
-    if fields[0] in ('Z', 'X'):
-        try:
-            os.waitpid(pid, os.WNOHANG)  # our own child: reap it
-        except ChildProcessError:
-            pass
-        return None
-    return fields[19]
-
-
-def _run(argv, log, env=None):
-    with open(log, 'ab') as out:
-        done = subprocess.run(argv, stdin=subprocess.DEVNULL, stdout=out,
-                              stderr=subprocess.STDOUT, env=env)
-    if done.returncode:
-        raise ServiceError(f'{shlex.join(argv)} failed (exit '
-                           f'{done.returncode}); end of {log}:\n{tail(log)}')
-
-
-def wait_for(check, what, log, pid=None):
-    deadline = time.monotonic() + TIMEOUT
-    while not check():
-        if pid is not None and _start_time(pid) is None:
-            raise ServiceError(f'{what} exited; end of {log}:\n{tail(log)}')
-        if time.monotonic() > deadline:
-            raise ServiceError(f'{what} not ready after {TIMEOUT:.0f} s; '
-                               f'end of {log}:\n{tail(log)}')
-        time.sleep(0.1)
-
-
-class Service:
-    """One service: how to tell it answers, install it and start it."""
-
-    name = ''
-    requires = ()
-    stop_timeout = 10.0
-
-    def answers(self):
-        raise NotImplementedError
-
-    def apt_packages(self):
-        """Debian packages to install because a program is missing."""
-        return []
-
-    def launch(self, state):
-        """Start it (it does not answer yet) and wait until it does."""
-        raise NotImplementedError
 
 
 class Docker(Service):
@@ -316,8 +184,8 @@ class Swift(Service):
                 [str(python), '-c', probe], capture_output=True).returncode:
             return python
         say('installing %s into %s', ' '.join(SWIFT_PACKAGES), venv)
-        _run([sys.executable, '-m', 'venv', str(venv)], state.log('pip'))
-        _run([str(python), '-m', 'pip', 'install', '-q', *SWIFT_PACKAGES],
+        run([sys.executable, '-m', 'venv', str(venv)], state.log('pip'))
+        run([str(python), '-m', 'pip', 'install', '-q', *SWIFT_PACKAGES],
              state.log('pip'))
         return python
 
@@ -327,7 +195,7 @@ class Swift(Service):
         devices = state.root / 'swift' / 'devices'
         etc.mkdir(parents=True, exist_ok=True)
         values = {'swift_dir': etc, 'devices': devices,
-                  'user': _user_name(), 'memcached_port': MEMCACHED_PORT,
+                  'user': user_name(), 'memcached_port': MEMCACHED_PORT,
                   'transport_url': TRANSPORT_URL}
         _render('swift.conf.in', etc / 'swift.conf', values)
         _render('proxy-server.conf.in', etc / 'proxy-server.conf',
@@ -336,7 +204,7 @@ class Swift(Service):
             _render('storage-server.conf.in', etc / (server + '-server.conf'),
                     dict(values, server=server, port=port))
         if not all((etc / (n + '.ring.gz')).exists() for n in RING_PORTS):
-            _run([str(python), str(SWIFT_TEMPLATES / 'allinone.py'), 'rings',
+            run([str(python), str(SWIFT_TEMPLATES / 'allinone.py'), 'rings',
                   str(etc), *(f'{n}={p}' for n, p in RING_PORTS.items())],
                  state.log('swift'))
         # A fresh cluster each start; memcached would still remember the
@@ -348,14 +216,8 @@ class Swift(Service):
         return etc
 
 
-def _user_name():
-    import pwd
-    return pwd.getpwuid(os.geteuid()).pw_name
-
-
 def _render(template, target, values):
-    text = (SWIFT_TEMPLATES / template).read_text()
-    target.write_text(string.Template(text).substitute(values))
+    render(SWIFT_TEMPLATES / template, target, values)
 
 
 def _swift_request(method, url, token=None, data=None):
@@ -384,7 +246,9 @@ def verify_swift():
     _swift_request('DELETE', container, token)
 
 
-SERVICES = {s.name: s for s in (Docker(), Memcached(), Swift())}
+SERVICES = {s.name: s for s in (Docker(), Memcached(), Swift(),
+                                _keystone.Keystone(),
+                                _keystone.SwiftKeystone())}
 
 
 def _with_requirements(names):
@@ -447,7 +311,7 @@ def status(state):
 def env():
     exports = {'PRATAI_SWIFT_AUTH_URL': AUTH_URL,
                'PRATAI_SWIFT_USER': SWIFT_USER,
-               'PRATAI_SWIFT_KEY': SWIFT_KEY}
+               'PRATAI_SWIFT_KEY': SWIFT_KEY, **_keystone.env()}
     if os.environ.get('DOCKER_HOST'):
         exports['DOCKER_HOST'] = os.environ['DOCKER_HOST']
     for key, value in exports.items():

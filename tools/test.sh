@@ -32,7 +32,7 @@ wait_port 5672 60 rabbitmq-server -detached
 wait_port 5432 30 pg_ctlcluster --skip-systemctl-redirect \
     "$(ls /etc/postgresql 2>/dev/null | head -1)" main start
 
-services=${PRATAI_SERVICES:-docker memcached swift}
+services=${PRATAI_SERVICES:-docker memcached swift keystone swift-keystone}
 if [[ $services != none ]]; then
     # Stop at the end only what this run starts, not what was up before.
     up=$(python3 tools/services.py status 2>/dev/null |

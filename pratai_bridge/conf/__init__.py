@@ -6,9 +6,12 @@ handed a ``conf`` object.
 
 from oslo_config import cfg
 
+from pratai_bridge.conf import api
+from pratai_bridge.conf import credentials
 from pratai_bridge.conf import dispatcher
 from pratai_bridge.conf import journal
 from pratai_bridge.conf import listener
+from pratai_bridge.conf import nova
 from pratai_bridge.conf import paths
 from pratai_bridge.conf import runner
 from pratai_bridge.conf import store
@@ -18,7 +21,7 @@ CONF = cfg.CONF
 
 #: every option module, in the order the sample config lists them
 MODULES = (paths, listener, subscriptions, journal, dispatcher, store,
-           runner)
+           runner, nova, credentials, api)
 
 
 def register_opts(conf: cfg.ConfigOpts) -> None:

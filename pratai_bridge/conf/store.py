@@ -32,8 +32,9 @@ or, against Keystone::
     region_name = RegionOne
 """
 
-from keystoneauth1 import loading as ks_loading
 from oslo_config import cfg
+
+from pratai_bridge.conf import _keystone
 
 GROUP = 'store'
 SWIFT_GROUP = 'swift'
@@ -100,14 +101,8 @@ DEFAULT_TIMEOUT = 30
 def register_opts(conf: cfg.ConfigOpts) -> None:
     conf.register_opts(OPTS, group=GROUP)
     conf.register_opts(SWIFT_OPTS, group=SWIFT_GROUP)
-    ks_loading.register_auth_conf_options(conf, SWIFT_GROUP)
-    ks_loading.register_session_conf_options(conf, SWIFT_GROUP)
+    _keystone.register_opts(conf, SWIFT_GROUP)
 
 
 def list_opts() -> list[tuple[str, list[cfg.Opt]]]:
-    # As Nova does for its clients: the common keystoneauth options and the
-    # password plugin's, the usual choice, for the sample config.
-    swift = (SWIFT_OPTS + ks_loading.get_auth_common_conf_options()
-             + ks_loading.get_session_conf_options()
-             + ks_loading.get_auth_plugin_conf_options('password'))
-    return [(GROUP, OPTS), (SWIFT_GROUP, swift)]
+    return [(GROUP, OPTS), (SWIFT_GROUP, SWIFT_OPTS + _keystone.list_opts())]

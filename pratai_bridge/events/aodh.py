@@ -11,7 +11,10 @@ Two kinds arrive on the ``aodh`` exchange:
   is always the parsed dict, and the payload keeps what was sent.
 * ``alarm.update`` (evaluator to aodh-notifier, topic ``alarming``,
   priority SAMPLE): ``{actions, alarm_id, alarm_name, severity, previous,
-  current, reason, reason_data}``, with no project or user.
+  current, reason, reason_data}``, with no project or user: those come
+  from the context when it has them (the bridge's HTTP ingress puts there
+  the project and user of the Keystone token an Aodh ``trust+http``
+  webhook carried; on the bus the context is empty).
 
 details.state is the alarm's state after the change in both kinds, so one
 pattern matches an alarm going off however it is reported.
@@ -44,8 +47,12 @@ class AodhNormalizer(Normalizer):
         if notification.event_type == _UPDATE:
             details = {key: payload.get(key) for key in _UPDATE_KEYS}
             details['state'] = payload.get('current')
+            ctxt = notification.ctxt
             return generic.make_event(
                 notification, self.source, resource_id=alarm_id,
+                project_id=generic.as_id(ctxt.get('project_id'),
+                                         'ctxt.project_id'),
+                user_id=generic.as_id(ctxt.get('user_id'), 'ctxt.user_id'),
                 details=details)
         detail = _detail(payload.get('detail'))
         details = {'type': payload.get('type'),

@@ -23,6 +23,7 @@ from keystoneauth1 import plugin
 from keystoneauth1 import session as ks_session
 from oslo_config import cfg
 
+from pratai_bridge import keystone
 from pratai_bridge.conf import store as store_conf
 
 __all__ = ['TEMPAUTH', 'TempAuth', 'TempAuthLoader', 'load_session']
@@ -98,22 +99,11 @@ def load_session(conf: cfg.ConfigOpts,
                  group: str = store_conf.SWIFT_GROUP) -> ks_session.Session:
     """The session of ``group``; raises keystoneauth1 errors if misset.
 
-    Builds objects only: nothing connects until the first request.
+    Loaded by :func:`pratai_bridge.keystone.load_session` (the one home of
+    the bridge's keystoneauth1 machinery), with ``tempauth`` added to the
+    plugins it knows. Builds objects only: nothing connects until the first
+    request.
     """
-    section = conf[group].auth_section or group
-    auth: plugin.BaseAuthPlugin | None
-    if conf[section].auth_type == TEMPAUTH:
-        loader = TempAuthLoader()
-        conf.register_opts(ks_loading.get_auth_plugin_conf_options(loader),
-                           group=section)
-        auth = loader.load_from_options_getter(
-            lambda opt: conf[section][opt.dest])
-    else:
-        auth = ks_loading.load_auth_from_conf_options(conf, group)
-    if auth is None:
-        raise ks_exc.MissingAuthPlugin(
-            f'[{group}] auth_type is not set (password, '
-            f'v3applicationcredential, token, {TEMPAUTH}...)')
-    timeout = conf[group].timeout or store_conf.DEFAULT_TIMEOUT
-    return ks_loading.load_session_from_conf_options(
-        conf, group, auth=auth, timeout=timeout)
+    return keystone.load_session(
+        conf, group, loaders={TEMPAUTH: TempAuthLoader()},
+        default_timeout=store_conf.DEFAULT_TIMEOUT)

@@ -31,7 +31,7 @@ def _blocks(text: str) -> dict[str, set[str]]:
         name, _, body = section.partition(']\n')
         chunks = [c.strip() for c in body.split('\n\n')]
         groups.setdefault(name, set()).update(
-            c for c in chunks if re.search(r'^#\w+ = ', c, re.M))
+            c for c in chunks if re.search(r'^#\w+ =', c, re.M))
     return groups
 
 
@@ -47,7 +47,7 @@ def test_sample_has_no_removed_options():
     committed = _blocks(SAMPLE.read_text())
     ours = {group for group, _ in opts.list_opts() if group != 'DEFAULT'}
     for group in ours:
-        names = {re.search(r'^#(\w+) = ', b, re.M).group(1)
+        names = {re.search(r'^#(\w+) =', b, re.M).group(1)
                  for b in committed.get(group, ())}
         expected = {o.dest for g, group_opts in opts.list_opts()
                     if g == group for o in group_opts}
