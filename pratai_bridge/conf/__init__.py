@@ -12,12 +12,13 @@ from pratai_bridge.conf import listener
 from pratai_bridge.conf import paths
 from pratai_bridge.conf import runner
 from pratai_bridge.conf import store
+from pratai_bridge.conf import strict
 from pratai_bridge.conf import subscriptions
 
 CONF = cfg.CONF
 
 #: every option module, in the order the sample config lists them
-MODULES = (paths, listener, subscriptions, journal, dispatcher, store,
+MODULES = (paths, strict, listener, subscriptions, journal, dispatcher, store,
            runner)
 
 
