@@ -45,17 +45,22 @@ LOG = logging.getLogger(__name__)
 
 
 class StartupError(Exception):
-    """The bridge must not start: ``problems`` holds the errors."""
+    """The bridge must not start: ``problems`` holds at least one error
+    (and the warnings found with them)."""
 
     def __init__(self, problems: Sequence[Problem]) -> None:
         self.problems = list(problems)
         super().__init__(self.summary())
 
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.error]
+
     def summary(self) -> str:
-        first = str(self.problems[0])
-        more = len(self.problems) - 1
-        return first + (f' (and {more} more problem{"s" * (more > 1)})'
-                        if more else '')
+        errors = self.errors or self.problems
+        more = len(errors) - 1
+        return str(errors[0]) + (
+            f' (and {more} more problem{"s" * (more > 1)})' if more else '')
 
 
 @dataclasses.dataclass(frozen=True)
@@ -216,9 +221,8 @@ def before_start(conf: cfg.ConfigOpts) -> list[Problem]:
     problems = configuration(conf)
     loaded, found = subscriptions(conf)
     problems += found
-    errors = [p for p in problems if p.error]
-    if errors:
-        raise StartupError(errors)
+    if any(p.error for p in problems):
+        raise StartupError(problems)
     try:
         store = store_loader.load_store(conf)
     except store_base.StoreError as exc:

@@ -3,9 +3,12 @@
 A pooled listener's queue outlives the bridge: RabbitMQ keeps copying
 every notification into it whether anyone consumes or not. The bridge's
 queues are ``<pool>.<exchange>``, one per exchange of ``[listener]
-targets`` (see :func:`pratai_bridge.listener.queue_name`), so they can be
-found from the configuration alone and looked at with passive declares,
-which never create a queue.
+targets``, so they can be found from the configuration alone and looked at
+with passive declares, which never create a queue. (The names are the
+listener's, :func:`pratai_bridge.listener.queue_name`, worked out here
+again because importing the listener imports the pipeline and the journal,
+half a second of every admin call; a unit test holds the two to the same
+answer.)
 
 The broker is the one of the notification transport, ``[oslo_messaging_
 notifications] transport_url`` or ``[DEFAULT] transport_url``, reached with
@@ -21,8 +24,6 @@ import kombu
 import oslo_messaging
 from kombu import exceptions as kombu_exc
 from oslo_config import cfg
-
-from pratai_bridge import listener
 
 __all__ = ['BrokerError', 'Queue', 'Queues', 'bridge_queues']
 
@@ -56,14 +57,27 @@ def bridge_queues(conf: cfg.ConfigOpts, pool: str | None = None
     bridge that is gone, say). Raises ValueError for bad targets.
     """
     pool = pool or conf.listener.pool
-    return [(listener.queue_name(pool, exchange), exchange)
-            for exchange in listener.parse_targets(conf.listener.targets)]
+    exchanges: list[str] = []
+    for spec in conf.listener.targets:
+        exchange, sep, topic = spec.strip().partition(':')
+        if not (exchange and sep and topic):
+            raise ValueError(
+                f'[listener] targets: {spec!r} is not "exchange:topic"')
+        if exchange not in exchanges:
+            exchanges.append(exchange)
+    return [(f'{pool}.{exchange}', exchange) for exchange in exchanges]
 
 
 def broker_url(conf: cfg.ConfigOpts) -> str:
     """kombu's URL (``;`` between hosts) for the notification transport."""
     # Registers oslo.messaging's options on conf, as the listener does.
-    oslo_messaging.get_notification_transport(conf).cleanup()
+    try:
+        oslo_messaging.get_notification_transport(conf).cleanup()
+    except (oslo_messaging.DriverLoadFailure,
+            oslo_messaging.InvalidTransportURL, ImportError) as exc:
+        # (a driver whose library is missing fails as it is imported)
+        raise BrokerError(f'cannot use the notification transport: '
+                          f'{exc}') from exc
     url = oslo_messaging.TransportURL.parse(
         conf, conf.oslo_messaging_notifications.transport_url
         or conf.transport_url)

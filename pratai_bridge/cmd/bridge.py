@@ -89,10 +89,12 @@ def _message(exc: BaseException) -> str:
 
 
 def _startup_failed(conf: cfg.ConfigOpts, exc: BaseException) -> None:
-    problems = getattr(exc, 'problems', [])
-    if len(problems) > 1:
-        for problem in problems:
-            LOG.error('%s', problem)
+    if isinstance(exc, preflight.StartupError):
+        for problem in exc.problems:
+            if not problem.error:
+                LOG.warning('%s', problem)
+            elif len(exc.errors) > 1:  # one alone is the CRITICAL line
+                LOG.error('%s', problem)
     LOG.critical('pratai-bridge not started: %s', _message(exc),
                  exc_info=exc if conf.debug else None)
     if conf.log_file and not conf.use_stderr:

@@ -213,6 +213,8 @@ class _Known:
         #: group -> name in files -> (the option, its group)
         self.names: dict[str, dict[str, tuple[cfg.Opt, str]]] = {}
         self.opts: dict[str, dict[str, cfg.Opt]] = {}
+        #: (group, name) of the deprecated names
+        self.deprecated: set[tuple[str, str]] = set()
 
     def add(self, grouped: Opts) -> None:
         for group, opts in grouped:
@@ -224,8 +226,10 @@ class _Known:
                 for old in opt.deprecated_opts:
                     old_group = _normalize(old.group or group)
                     old_name = (old.name or opt.dest).replace('-', '_')
-                    self.names.setdefault(old_group, {}).setdefault(
-                        old_name, (opt, group))
+                    found = self.names.setdefault(old_group, {})
+                    if old_name not in found:
+                        found[old_name] = (opt, group)
+                        self.deprecated.add((old_group, old_name))
 
     def lookup(self, group: str, name: str) -> tuple[cfg.Opt, str] | None:
         return self.names.get(group, {}).get(name)
@@ -293,8 +297,15 @@ def _unknown(parser: _LineParser, known: _Known,
                           + (f' (did you mean [{hint}]?)' if hint else ''),
                           error=not lenient)
     for setting in parser.settings:
-        if (setting.section in unknown_sections or
-                known.lookup(setting.section, setting.name)):
+        if setting.section in unknown_sections:
+            continue
+        found = known.lookup(setting.section, setting.name)
+        if found and (setting.section, setting.name) in known.deprecated:
+            yield Problem(setting.path, setting.line,
+                          f'[{setting.section}] {setting.name} is '
+                          f'deprecated: use [{found[1]}] {found[0].dest}',
+                          error=False)
+        if found:
             continue
         yield Problem(setting.path, setting.line,
                       f'unknown option [{setting.section}] {setting.name}'
@@ -330,7 +341,7 @@ def _values(scratch: cfg.ConfigOpts, known: _Known,
         opt = known.opts[group][dest]
         try:
             getattr(scratch if group == 'DEFAULT' else scratch[group], dest)
-        except (ValueError, cfg.TemplateSubstitutionError) as exc:
+        except (ValueError, cfg.Error) as exc:
             shown = '(secret)' if opt.secret else repr(setting.value)
             yield Problem(setting.path, setting.line,
                           f'[{setting.section}] {setting.name} = {shown} is '
@@ -351,6 +362,8 @@ def _allowed(opt: cfg.Opt, exc: Exception) -> str:
         return ' '.join([what, *filter(None, bounds)]) + ' expected'
     if isinstance(kind, types.String) and kind.choices:
         return 'one of ' + ', '.join(str(c) for c in kind.choices)
+    if isinstance(exc, cfg.NoSuchOptError):
+        return f'${exc.opt_name} names no option'
     if isinstance(exc, cfg.TemplateSubstitutionError):
         return f'{exc.msg}'
     cause = exc.__cause__ or exc
