@@ -11,7 +11,6 @@ import shlex
 import subprocess
 import time
 
-import pytest
 
 from tests.functional import rabbit
 from tests.functional.test_daemon import SUBSCRIPTIONS

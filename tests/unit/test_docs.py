@@ -173,7 +173,7 @@ def _parse_daemon(args: list[str], tmp_path) -> None:
     empty = tmp_path / 'empty.conf'
     empty.write_text('')
     args = [str(empty) if previous == '--config-file' else arg
-            for previous, arg in zip([None, *args], args)]
+            for previous, arg in zip([None, *args[:-1]], args, strict=True)]
     conf = cfg.ConfigOpts()
     conf_mod.register_opts(conf)
     oslo_log.register_options(conf)
