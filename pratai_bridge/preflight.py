@@ -19,6 +19,7 @@ start on any error; a function missing from the store is a warning there
 work.
 """
 
+import contextlib
 import dataclasses
 import logging
 import os
@@ -80,13 +81,19 @@ def swift_auth_opts(scratch: cfg.ConfigOpts) -> check.Opts:
     """keystoneauth1's options for the ``auth_type`` set in ``[swift]``
     (or in the section its ``auth_section`` names): a check hook."""
     group = store_conf.SWIFT_GROUP
-    section = scratch[group].auth_section or group
     common = ks_loading.get_auth_common_conf_options()
+    # Registered on the checked configuration or not (the admin CLI
+    # registers them only for a store that reads them), they are known.
+    own = [(group, common + ks_loading.get_session_conf_options())]
+    for opt in own[0][1]:
+        with contextlib.suppress(cfg.DuplicateOptError):
+            scratch.register_opt(opt, group=group)
+    section = scratch[group].auth_section or group
     if section != group:
         scratch.register_opts(common, group=section)
     auth_type = scratch[section].auth_type
     if not auth_type:
-        return [(section, common)] if section != group else []
+        return own + ([(section, common)] if section != group else [])
     if auth_type == _swift_auth.TEMPAUTH:
         opts = ks_loading.get_auth_plugin_conf_options(
             _swift_auth.TempAuthLoader())
@@ -100,8 +107,8 @@ def swift_auth_opts(scratch: cfg.ConfigOpts) -> check.Opts:
                 f'[{section}] auth_type = {auth_type!r} is not valid: no '
                 f'such keystoneauth1 plugin; one of {", ".join(known)}'
             ) from None
-    return [(section, common + opts)] if section != group else [
-        (section, opts)]
+    return own + ([(section, common + opts)] if section != group else [
+        (section, opts)])
 
 
 def configuration(conf: cfg.ConfigOpts) -> list[Problem]:

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from oslo_config import cfg
 
 from pratai_bridge.conf import CONF
+from pratai_bridge.conf import store as store_conf
 
 PROJECT = 'pratai-bridge'
 
@@ -36,6 +37,10 @@ def prepare(argv: Sequence[str], setup_logging: bool = True
             default_log_levels=logging.get_default_log_levels() +
             _LOG_LEVELS)
     CONF(list(argv), project=PROJECT)
+    if setup_logging or CONF.store.driver != 'local':
+        # The local store never reads [swift]; the admin CLI spares
+        # itself the import of keystoneauth1 then.
+        store_conf.register_swift_auth_opts(CONF)
     if setup_logging:
         logging.setup(CONF, PROJECT)
     return CONF

@@ -22,12 +22,20 @@ MODULES = (paths, strict, listener, subscriptions, journal, dispatcher, store,
            runner)
 
 
-def register_opts(conf: cfg.ConfigOpts) -> None:
-    """Register every pratai-bridge option group on ``conf``."""
+def register_opts(conf: cfg.ConfigOpts, swift_auth: bool = True) -> None:
+    """Register every pratai-bridge option group on ``conf``.
+
+    ``swift_auth`` False leaves keystoneauth1's [swift] options for later
+    (:func:`pratai_bridge.conf.store.register_swift_auth_opts`).
+    """
     for module in MODULES:
-        module.register_opts(conf)
+        if module is store:
+            store.register_opts(conf, swift_auth=swift_auth)
+        else:
+            module.register_opts(conf)
 
 
-register_opts(CONF)
+# keystoneauth1's [swift] options: pratai_bridge.cmd.prepare, when needed.
+register_opts(CONF, swift_auth=False)
 
 __all__ = ['CONF', 'MODULES', 'register_opts']

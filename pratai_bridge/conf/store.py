@@ -32,7 +32,6 @@ or, against Keystone::
     region_name = RegionOne
 """
 
-from keystoneauth1 import loading as ks_loading
 from oslo_config import cfg
 
 GROUP = 'store'
@@ -97,14 +96,30 @@ SWIFT_OPTS = [
 DEFAULT_TIMEOUT = 30
 
 
-def register_opts(conf: cfg.ConfigOpts) -> None:
+def register_opts(conf: cfg.ConfigOpts, swift_auth: bool = True) -> None:
+    """Register [store] and [swift]; ``swift_auth`` False leaves out
+    keystoneauth1's options of [swift] (see register_swift_auth_opts)."""
     conf.register_opts(OPTS, group=GROUP)
     conf.register_opts(SWIFT_OPTS, group=SWIFT_GROUP)
+    if swift_auth:
+        register_swift_auth_opts(conf)
+
+
+def register_swift_auth_opts(conf: cfg.ConfigOpts) -> None:
+    """keystoneauth1's options of [swift]: auth_type, auth_section and the
+    session's (the plugin's own come with the plugin).
+
+    Importing keystoneauth1 is a third of an admin command's start-up, so
+    the admin CLI registers these only for a store that reads [swift]
+    (pratai_bridge.cmd.prepare); they may be registered after parsing.
+    """
+    from keystoneauth1 import loading as ks_loading
     ks_loading.register_auth_conf_options(conf, SWIFT_GROUP)
     ks_loading.register_session_conf_options(conf, SWIFT_GROUP)
 
 
 def list_opts() -> list[tuple[str, list[cfg.Opt]]]:
+    from keystoneauth1 import loading as ks_loading
     # As Nova does for its clients: the common keystoneauth options and the
     # password plugin's, the usual choice, for the sample config.
     swift = (SWIFT_OPTS + ks_loading.get_auth_common_conf_options()
