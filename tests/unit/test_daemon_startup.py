@@ -108,3 +108,15 @@ def test_shared_files_may_allow_unknown_options(write):
     (line,) = criticals(result.stdout)
     assert "workers = '0' is not valid" in line
     assert ' WARNING ' in result.stdout and '[nova]' in result.stdout
+
+
+def test_a_service_failing_at_start_is_one_critical_line_too(write):
+    """Past the checks: the journal's database refuses the connection (no
+    one serves port 9 here)."""
+    result = start('--config-file', str(write(
+        '[runner]\ndriver = local\n[journal]\n'
+        'connection = postgresql+psycopg2://bridge@127.0.0.1:9/journal\n')))
+    assert result.returncode == 1
+    (line,) = criticals(result.stdout)
+    assert 'pratai-bridge not started: ' in line
+    assert '127.0.0.1' in line and 'Traceback' not in result.stdout
