@@ -1,4 +1,4 @@
-"""Every example in README.md and docs/ works with the real code.
+"""Every example in README.md, docs/ and etc/ works with the real code.
 
 * ```ini blocks load with the bridge's options and pass the configuration
   check (no unknown name, no bad value, no inline comment, real drivers);
@@ -28,7 +28,8 @@ from pratai_bridge.cmd import manage
 from pratai_bridge.subscriptions import loader
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
-DOCUMENTS = [ROOT / 'README.md', *sorted((ROOT / 'docs').rglob('*.md'))]
+DOCUMENTS = [ROOT / 'README.md', *sorted((ROOT / 'docs').rglob('*.md')),
+             *sorted((ROOT / 'etc').rglob('*.md'))]
 PARTIAL = '<!-- docs-test: partial -->'
 _FENCE = re.compile(r'^```(\w*)\s*$')
 
