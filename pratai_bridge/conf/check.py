@@ -26,9 +26,7 @@ caller's configuration is only read, never changed.
 import copy
 import dataclasses
 import difflib
-import glob
 import importlib.metadata
-import os
 import re
 from collections.abc import Callable
 from collections.abc import Iterable
@@ -37,6 +35,10 @@ from collections.abc import Sequence
 
 from oslo_config import cfg
 from oslo_config import types
+
+from pratai_bridge.conf import files
+from pratai_bridge.conf.files import config_files
+from pratai_bridge.conf.files import locate
 
 __all__ = ['ConfigError', 'Hook', 'Problem', 'check', 'config_files',
            'locate', 'require_valid']
@@ -83,80 +85,6 @@ class ConfigError(Exception):
         return '\n'.join(str(problem) for problem in self.problems)
 
 
-@dataclasses.dataclass(frozen=True)
-class _Setting:
-    path: str
-    line: int
-    section: str   # as oslo.config looks it up: lower case but DEFAULT
-    name: str
-    value: str
-
-
-class _LineParser(cfg.ConfigParser):
-    """oslo.config's file parser, keeping the line of what it reads."""
-
-    def __init__(self, filename: str) -> None:
-        super().__init__(filename, {})
-        self.settings: list[_Setting] = []
-        self.headers: list[tuple[str, int]] = []
-        self._key_line = 0
-
-    def new_section(self, section: str) -> None:
-        super().new_section(section)
-        self.headers.append((_normalize(section), self.lineno))
-
-    def _split_key_value(self, line: str) -> tuple[str, list[str]]:
-        # An assignment is handed over when the next line starts, so its
-        # own line is taken here.
-        self._key_line = self.lineno
-        return super()._split_key_value(line)
-
-    def assignment(self, key: str, value: list[str]) -> None:
-        super().assignment(key, value)
-        assert self.section is not None  # super() raised otherwise
-        self.settings.append(_Setting(self.filename, self._key_line,
-                                      _normalize(self.section), key,
-                                      '\n'.join(value)))
-
-
-def _normalize(section: str) -> str:
-    return section if section == 'DEFAULT' else section.lower()
-
-
-def config_files(conf: cfg.ConfigOpts) -> list[str]:
-    """The files oslo.config parsed for ``conf``, in its order."""
-    files = [os.path.abspath(os.path.expanduser(path))
-             for path in conf.config_file or []]
-    for directory in conf.config_dirs:
-        pattern = os.path.join(os.path.expanduser(directory), '*.conf')
-        files.extend(sorted(os.path.abspath(p) for p in glob.glob(pattern)))
-    return list(dict.fromkeys(files))
-
-
-def locate(conf: cfg.ConfigOpts, group: str, name: str
-           ) -> tuple[str | None, int | None]:
-    """(file, line) where the value of ``[group] name`` comes from; (None,
-    None) when no file sets it."""
-    found: tuple[str | None, int | None] = (None, None)
-    for parser in _parse(config_files(conf)):
-        for setting in parser.settings:
-            if (setting.section, setting.name) == (_normalize(group), name):
-                found = (setting.path, setting.line)
-    return found
-
-
-def _parse(files: Sequence[str]) -> list[_LineParser]:
-    parsers = []
-    for path in files:
-        parser = _LineParser(path)
-        try:
-            parser.parse()
-        except cfg.iniparser.ParseError as exc:
-            raise cfg.ConfigFileParseError(path, str(exc)) from exc
-        parsers.append(parser)
-    return parsers
-
-
 def check(conf: cfg.ConfigOpts, hooks: Iterable[Hook] = ()
           ) -> list[Problem]:
     """Every problem of the files ``conf`` was parsed from, in file and
@@ -165,13 +93,13 @@ def check(conf: cfg.ConfigOpts, hooks: Iterable[Hook] = ()
     Raises cfg.ConfigFileParseError for a file oslo.config cannot parse
     (``conf`` itself would have raised it first).
     """
-    files = config_files(conf)
-    parsers = _parse(files)
+    paths = config_files(conf)
+    parsers = files.parse(paths)
     known = _Known()
     known.add(_registered(conf))
     for library in _library_opts():
         known.add(library)
-    scratch = _scratch(files, known)
+    scratch = _scratch(paths, known)
     problems: list[Problem] = []
     for hook in hooks:
         try:
@@ -188,7 +116,7 @@ def check(conf: cfg.ConfigOpts, hooks: Iterable[Hook] = ()
     settings = [s for parser in parsers for s in parser.settings]
     problems.extend(_values(scratch, known, settings))
     problems.extend(_inline_comments(known, settings))
-    order = {path: index for index, path in enumerate(files)}
+    order = {path: index for index, path in enumerate(paths)}
     return sorted(problems, key=lambda p: (order.get(p.path or '', -1),
                                            p.line or 0))
 
@@ -218,13 +146,13 @@ class _Known:
 
     def add(self, grouped: Opts) -> None:
         for group, opts in grouped:
-            group = _normalize(group or 'DEFAULT')
+            group = files.normalize(group or 'DEFAULT')
             for opt in opts:
                 self.opts.setdefault(group, {}).setdefault(opt.dest, opt)
                 self.names.setdefault(group, {}).setdefault(
                     opt.dest, (opt, group))
                 for old in opt.deprecated_opts:
-                    old_group = _normalize(old.group or group)
+                    old_group = files.normalize(old.group or group)
                     old_name = (old.name or opt.dest).replace('-', '_')
                     found = self.names.setdefault(old_group, {})
                     if old_name not in found:
@@ -254,11 +182,11 @@ def _library_opts() -> Iterable[Opts]:
                    for group, opts in entry_point.load()()]
 
 
-def _scratch(files: Sequence[str], known: _Known) -> cfg.ConfigOpts:
+def _scratch(paths: Sequence[str], known: _Known) -> cfg.ConfigOpts:
     scratch = cfg.ConfigOpts()
     for group, opts in known.opts.items():
         _register(scratch, group, opts.values())
-    args = [f'--config-file={path}' for path in files]
+    args = [f'--config-file={path}' for path in paths]
     scratch(args=args, default_config_files=[], default_config_dirs=[])
     return scratch
 
@@ -285,7 +213,7 @@ def _allow_unknown(scratch: cfg.ConfigOpts) -> bool:
         return False
 
 
-def _unknown(parser: _LineParser, known: _Known,
+def _unknown(parser: files.FileParser, known: _Known,
              lenient: bool) -> Iterator[Problem]:
     unknown_sections = set()
     for section, line in parser.headers:
@@ -312,7 +240,7 @@ def _unknown(parser: _LineParser, known: _Known,
                       + _option_hint(setting, known), error=not lenient)
 
 
-def _option_hint(setting: _Setting, known: _Known) -> str:
+def _option_hint(setting: files.Setting, known: _Known) -> str:
     close = _closest(setting.name, known.names.get(setting.section, {}))
     if close:
         return f' (did you mean {close}?)'
@@ -330,9 +258,9 @@ def _closest(name: str, candidates: Iterable[str]) -> str | None:
 
 
 def _values(scratch: cfg.ConfigOpts, known: _Known,
-            settings: Sequence[_Setting]) -> Iterator[Problem]:
+            settings: Sequence[files.Setting]) -> Iterator[Problem]:
     # The last file naming an option is the one oslo.config uses.
-    effective: dict[tuple[str, str], _Setting] = {}
+    effective: dict[tuple[str, str], files.Setting] = {}
     for setting in settings:
         found = known.lookup(setting.section, setting.name)
         if found:
@@ -370,7 +298,7 @@ def _allowed(opt: cfg.Opt, exc: Exception) -> str:
     return f'{type(kind).__name__} expected ({cause})'
 
 
-def _inline_comments(known: _Known, settings: Sequence[_Setting]
+def _inline_comments(known: _Known, settings: Sequence[files.Setting]
                      ) -> Iterator[Problem]:
     for setting in settings:
         if not _INLINE_COMMENT.search(setting.value):
@@ -386,7 +314,7 @@ def _inline_comments(known: _Known, settings: Sequence[_Setting]
                       'of their own', error=not secret)
 
 
-def _hook_problem(parsers: Sequence[_LineParser],
+def _hook_problem(parsers: Sequence[files.FileParser],
                   message: str) -> Iterator[Problem]:
     # A hook names the option at fault as "[group] name"; point at its
     # last line.
