@@ -5,6 +5,7 @@ warning for a function missing from the store, and the README's RabbitMQ
 policy for the queues of a bridge that is gone."""
 
 import json
+import os
 import pathlib
 import re
 import shlex
@@ -223,3 +224,26 @@ def test_the_readmes_queue_ttl_policy_applies(publisher):
         subprocess.run(['rabbitmqctl', 'clear_policy', name],
                        capture_output=True, timeout=60)
         rabbit.delete_queues([queue])
+
+
+def test_the_demo_runs_and_leaves_no_queue(tmp_path):
+    """tools/demo.sh as the README says: the execution's result, and the
+    pratai-demo queues gone when it ends (the local runner: the docker
+    one is the end-to-end tests' business)."""
+    rabbit.require_rabbitmq()
+    repo = README.parent
+    result = subprocess.run(
+        ['bash', str(repo / 'tools' / 'demo.sh')], cwd=repo,
+        env={**os.environ, 'PRATAI_RUNNER': 'local',
+             'PRATAI_DEMO_DIR': str(tmp_path / 'demo')},
+        capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert re.search(r'^\| status +\| succeeded ', result.stdout, re.M)
+    assert '"greeting": "hello, demo-server"' in result.stdout
+    left = subprocess.run(['rabbitmqctl', 'list_queues', '--quiet',
+                           '--no-table-headers', 'name'],
+                          capture_output=True, text=True, timeout=60)
+    if left.returncode != 0:
+        unavailable('rabbitmqctl cannot list the queues')
+    assert not [q for q in left.stdout.split()
+                if q.startswith('pratai-demo.')]
