@@ -53,4 +53,24 @@ fi
 
 "$venv/bin/ruff" check --config tools/ruff.toml \
     pratai_bridge tests benchmarks tools runtimes
-"$venv/bin/pytest" -p no:cacheprovider tests/unit tests/functional "$@"
+"$venv/bin/mypy" pratai_bridge
+report=$(mktemp)
+status=0
+"$venv/bin/pytest" -p no:cacheprovider -rs --junitxml="$report" \
+    tests/unit tests/functional "$@" || status=$?
+# In CI nothing may skip: not for want of a service (the functional tests
+# fail then) nor for want of data (the samples are in tests/fixtures).
+skipped=$("$venv/bin/python" - "$report" <<'PY'
+import sys
+import xml.etree.ElementTree as ET
+root = ET.parse(sys.argv[1]).getroot()
+suites = [root] if root.tag == 'testsuite' else list(root)
+print(sum(int(s.get('skipped', 0)) for s in suites))
+PY
+)
+rm -f "$report"
+if [[ -n $CI && $skipped != 0 ]]; then
+    echo "FAIL: $skipped tests skipped; in CI nothing may skip" >&2
+    status=1
+fi
+exit "$status"

@@ -4,9 +4,9 @@ import warnings
 from collections.abc import Sequence
 
 from oslo_config import cfg
-from oslo_log import log as logging
 
 from pratai_bridge.conf import CONF
+from pratai_bridge import conf as conf_mod
 
 PROJECT = 'pratai-bridge'
 
@@ -20,19 +20,27 @@ warnings.filterwarnings('ignore', category=DeprecationWarning,
 _LOG_LEVELS = ['amqp=WARN', 'kombu=WARN', 'oslo.messaging=INFO',
                'oslo_messaging=INFO', 'stevedore=WARN', 'sqlalchemy=WARN']
 
-logging.register_options(CONF)
-logging.set_defaults(default_log_levels=logging.get_default_log_levels() +
-                     _LOG_LEVELS)
-
 
 def prepare(argv: Sequence[str], setup_logging: bool = True
             ) -> cfg.ConfigOpts:
     """Parse ``--config-file``/``--config-dir``; set up oslo.log.
 
     The admin CLI passes ``setup_logging=False``: cliff's console logging
-    prints its errors as one plain line on stderr.
+    prints its errors as one plain line on stderr, and not importing
+    oslo.log keeps every admin call shorter. (The configuration check
+    knows oslo.log's options without their being registered.)
     """
+    if setup_logging:
+        from oslo_log import log as logging
+        logging.register_options(CONF)
+        logging.set_defaults(
+            default_log_levels=logging.get_default_log_levels() +
+            _LOG_LEVELS)
     CONF(list(argv), project=PROJECT)
+    if setup_logging or CONF.store.driver != 'local':
+        # The admin CLI reads no [nova], and the local store never reads
+        # [swift]: it spares itself the import of keystoneauth1 then.
+        conf_mod.register_auth_opts(CONF)
     if setup_logging:
         logging.setup(CONF, PROJECT)
     return CONF

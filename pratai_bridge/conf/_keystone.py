@@ -8,12 +8,15 @@ plugin is loaded, see :mod:`pratai_bridge.keystone`) and the session's
 ``collect_timing``, ``split_loggers``).
 """
 
-from keystoneauth1 import loading as ks_loading
 from oslo_config import cfg
+
+# keystoneauth1 is imported where it is used: it is a third of an admin
+# command's start-up, and most commands never authenticate.
 
 
 def register_opts(conf: cfg.ConfigOpts, group: str) -> None:
     """Register ``auth_type``, ``auth_section`` and the session options."""
+    from keystoneauth1 import loading as ks_loading
     ks_loading.register_auth_conf_options(conf, group)
     ks_loading.register_session_conf_options(conf, group)
 
@@ -21,6 +24,7 @@ def register_opts(conf: cfg.ConfigOpts, group: str) -> None:
 def list_opts(plugin_name: str = 'password') -> list[cfg.Opt]:
     """A group's options for the sample config, as Nova lists its clients':
     the common auth options, the session options and one plugin's."""
+    from keystoneauth1 import loading as ks_loading
     return (ks_loading.get_auth_common_conf_options()
             + ks_loading.get_session_conf_options()
             + ks_loading.get_auth_plugin_conf_options(plugin_name))

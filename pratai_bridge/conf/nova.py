@@ -71,8 +71,17 @@ OPTS = [
 ]
 
 
-def register_opts(conf: cfg.ConfigOpts) -> None:
+def register_opts(conf: cfg.ConfigOpts, auth: bool = True) -> None:
+    """Register [nova]; ``auth`` False leaves keystoneauth1's options for
+    later (:func:`register_auth_opts`)."""
     conf.register_opts(OPTS, group=GROUP)
+    if auth:
+        register_auth_opts(conf)
+
+
+def register_auth_opts(conf: cfg.ConfigOpts) -> None:
+    """keystoneauth1's options of [nova] (see
+    :func:`pratai_bridge.conf.register_auth_opts`)."""
     _keystone.register_opts(conf, GROUP)
 
 

@@ -98,9 +98,18 @@ SWIFT_OPTS = [
 DEFAULT_TIMEOUT = 30
 
 
-def register_opts(conf: cfg.ConfigOpts) -> None:
+def register_opts(conf: cfg.ConfigOpts, auth: bool = True) -> None:
+    """Register [store] and [swift]; ``auth`` False leaves keystoneauth1's
+    options of [swift] for later (:func:`register_auth_opts`)."""
     conf.register_opts(OPTS, group=GROUP)
     conf.register_opts(SWIFT_OPTS, group=SWIFT_GROUP)
+    if auth:
+        register_auth_opts(conf)
+
+
+def register_auth_opts(conf: cfg.ConfigOpts) -> None:
+    """keystoneauth1's options of [swift] (see
+    :func:`pratai_bridge.conf.register_auth_opts`)."""
     _keystone.register_opts(conf, SWIFT_GROUP)
 
 

@@ -125,6 +125,11 @@ class StoredRejected:
     received_at: datetime.datetime
 
 
+class SchemaNotReady(migrations.SchemaVersionError):
+    """The journal is missing or at an older schema version, which
+    ``start()`` (the daemon's) would create or upgrade."""
+
+
 class RecordRefused(Exception):
     """The database refused what was to be recorded, not the connection:
     recording the same rows again fails the same way."""
@@ -154,11 +159,18 @@ class Journal:
         self._read_lock = (self._write_lock if self._memory
                            else contextlib.nullcontext())
 
-    def start(self) -> None:
+    def start(self, upgrade: bool = True) -> None:
         """Connect; create the schema or upgrade it to the latest version.
 
         Raises migrations.SchemaVersionError if the database is newer.
+        With ``upgrade`` False (read-only callers, the admin CLI's
+        listings) nothing is created or changed: a missing database, or
+        one at an older schema version, raises SchemaNotReady (a newer one
+        SchemaVersionError), saying what to run.
         """
+        if not upgrade:
+            self._check_schema()
+            return
         if self._sqlite and not self._memory:
             path = os.path.abspath(str(self._url.database))
             os.makedirs(os.path.dirname(path), exist_ok=True)
@@ -168,6 +180,31 @@ class Journal:
             LOG.info('Journal %s: schema version %s -> %d',
                      self._url.render_as_string(hide_password=True),
                      before, after)
+
+    def _check_schema(self) -> None:
+        where = self._url.render_as_string(hide_password=True)
+        if (self._sqlite and not self._memory and
+                not os.path.exists(str(self._url.database))):
+            raise SchemaNotReady(
+                f'no journal at {where} yet: pratai-bridge creates it when '
+                'it starts')
+        with self._read() as conn:
+            version = migrations.current(conn)
+        latest = migrations.latest()
+        if version is None:
+            raise SchemaNotReady(
+                f'the journal {where} has no schema yet: start '
+                'pratai-bridge once, which creates it')
+        if version < latest:
+            raise SchemaNotReady(
+                f'the journal {where} is at schema version {version}, this '
+                f'pratai-bridge reads {latest}: start pratai-bridge once, '
+                'which upgrades it')
+        if version > latest:
+            raise migrations.SchemaVersionError(
+                f'the journal {where} is at schema version {version}, newer '
+                f'than the {latest} this pratai-bridge reads: upgrade '
+                'pratai-bridge')
 
     def stop(self) -> None:
         """Close every pooled connection."""

@@ -1,18 +1,24 @@
-"""Pieces several admin commands share."""
+"""Pieces several admin commands share.
+
+Every admin call pays for what its modules import, so the heavy pieces
+(the journal and SQLAlchemy, the event decoders) are imported by the
+functions that use them, not here: a listing imports only what it lists.
+"""
 
 import argparse
 import contextlib
+import sys
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 from typing import Any
 
 from oslo_config import cfg
 
-from pratai_bridge.events import decode
-from pratai_bridge.events.base import NormalizationError
-from pratai_bridge.events.model import Event
-from pratai_bridge.events.model import Notification
-from pratai_bridge.events.normalize import Normalizers
-from pratai_bridge.journal import Journal
+if TYPE_CHECKING:
+    from pratai_bridge.events.model import Event
+    from pratai_bridge.events.model import Notification
+    from pratai_bridge.events.normalize import Normalizers
+    from pratai_bridge.journal import Journal
 
 
 def conf(app: Any) -> cfg.ConfigOpts:
@@ -22,6 +28,16 @@ def conf(app: Any) -> cfg.ConfigOpts:
 
 class CommandError(Exception):
     """A user error: cliff prints it as one line on stderr and exits 1."""
+
+
+def print_problems(problems: Any) -> None:
+    """Each check Problem on stderr: ``file:line: message``, a warning as
+    ``file:line: warning: message``."""
+    for problem in problems:
+        where = (f'{problem.path}:{problem.line or 1}: '
+                 if problem.path else '')
+        kind = '' if problem.error else 'warning: '
+        print(f'{where}{kind}{problem.message}', file=sys.stderr)
 
 
 def add_notification_arguments(parser: argparse.ArgumentParser) -> None:
@@ -34,8 +50,9 @@ def add_notification_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def read_notifications(parsed_args: argparse.Namespace
-                       ) -> list[tuple[str, Notification]]:
+                       ) -> list[tuple[str, 'Notification']]:
     """(path, notification) of every file; errors become a CommandError."""
+    from pratai_bridge.events import decode
     pairs = []
     for path in parsed_args.files:
         try:
@@ -47,19 +64,32 @@ def read_notifications(parsed_args: argparse.Namespace
 
 
 @contextlib.contextmanager
-def journal(conf: cfg.ConfigOpts) -> Iterator[Journal]:
-    """The configured journal, started (schema created) and stopped."""
+def journal(conf: cfg.ConfigOpts, write: bool = False
+            ) -> Iterator['Journal']:
+    """The configured journal, started and stopped.
+
+    Only a command that writes (``write``) creates or upgrades the schema;
+    the others refuse a journal that is missing or at another version,
+    with one line saying what to do, and change nothing.
+    """
+    from pratai_bridge.journal import Journal
+    from pratai_bridge.journal import migrations
     opened = Journal(conf.journal.connection)
-    opened.start()
+    try:
+        opened.start(upgrade=write)
+    except migrations.SchemaVersionError as exc:
+        opened.stop()
+        raise CommandError(str(exc)) from exc
     try:
         yield opened
     finally:
         opened.stop()
 
 
-def normalize(normalizers: Normalizers, notification: Notification,
-              path: str) -> Event:
+def normalize(normalizers: 'Normalizers', notification: 'Notification',
+              path: str) -> 'Event':
     """Normalize one file's notification; errors become a CommandError."""
+    from pratai_bridge.events.base import NormalizationError
     try:
         return normalizers.normalize(notification)
     except NormalizationError as exc:

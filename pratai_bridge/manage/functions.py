@@ -6,22 +6,23 @@ checks the zip before anything is stored.
 """
 
 import contextlib
+import os
 from collections.abc import Iterator
 
 from cliff import lister
 from cliff import show
 
-from pratai_bridge import deploy
 from pratai_bridge.functions import spec as spec_mod
 from pratai_bridge.functions import names
-from pratai_bridge.functions import package
 from pratai_bridge.functions.model import NETWORKS
 from pratai_bridge.functions.model import Function
 from pratai_bridge.functions.store import _loader
 from pratai_bridge.functions.store import base
 from pratai_bridge.manage import _common
-from pratai_bridge.runners._loader import load_runner
 from pratai_bridge.manage._common import CommandError
+
+# deploy, package checks and the runner are imported by the commands that
+# change functions: listings stay fast (see pratai_bridge.cmd.manage).
 
 FIELDS = ('name', 'version', 'handler', 'runtime', 'memory', 'timeout',
           'network', 'sha256', 'size', 'created_at')
@@ -68,7 +69,10 @@ class Create(show.ShowOne):
         parser = super().get_parser(prog_name)
         _add_name(parser)
         parser.add_argument('--zip', required=True, metavar='PATH',
-                            dest='zip_path', help='The function zip')
+                            dest='zip_path',
+                            help='The function zip, or a directory to pack '
+                                 'as one (its files at the top of the zip; '
+                                 'hidden files and __pycache__ left out)')
         parser.add_argument('--handler', metavar='MODULE',
                             help='Module whose main() is called; needed '
                                  'when several modules define main()')
@@ -87,11 +91,15 @@ class Create(show.ShowOne):
         return parser
 
     def take_action(self, parsed_args):
+        from pratai_bridge import deploy
+        from pratai_bridge.functions import package
         name = _checked_name(parsed_args.name)
         path = parsed_args.zip_path
+        conf = _common.conf(self.app)
         try:
-            with open(path, 'rb') as source:
-                data = source.read()
+            data = _read_zip(conf, path)
+        except package.PackageError as exc:
+            raise CommandError(str(exc)) from exc
         except OSError as exc:
             raise CommandError(f'{path}: {exc.strerror or exc}') from exc
         with _store_errors():
@@ -104,6 +112,16 @@ class Create(show.ShowOne):
             except package.PackageError as exc:
                 raise CommandError(f'{path}: {exc}') from exc
         return FIELDS, _row(function)
+
+
+def _read_zip(conf, path: str) -> bytes:
+    """The zip at ``path``, or the zip packed from the directory there."""
+    from pratai_bridge.functions import pack
+    if os.path.isdir(path):
+        return pack.pack(path, max_files=conf.store.max_files,
+                         max_bytes=conf.store.max_uncompressed_mb << 20)
+    with open(path, 'rb') as source:
+        return source.read()
 
 
 class List(lister.Lister):
@@ -143,6 +161,8 @@ class Delete(lister.Lister):
         return parser
 
     def take_action(self, parsed_args):
+        from pratai_bridge import deploy
+        from pratai_bridge.runners._loader import load_runner
         name = _checked_name(parsed_args.name)
         conf = _common.conf(self.app)
         with _store_errors():

@@ -24,7 +24,7 @@ class Replay(lister.Lister):
         notifications = _common.read_notifications(parsed_args)
         rows = []
         conf = _common.conf(self.app)
-        with _common.journal(conf) as journal:
+        with _common.journal(conf, write=True) as journal:
             try:
                 pipeline = service.make_pipeline(conf, journal)
             except loader.SubscriptionError as exc:

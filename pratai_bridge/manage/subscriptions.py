@@ -1,7 +1,6 @@
 """``subscriptions validate`` and ``subscriptions match``."""
 
 import os
-import sys
 
 from cliff import command
 from cliff import lister
@@ -30,7 +29,12 @@ def _files(paths: list[str]) -> list[str]:
 
 
 class Validate(command.Command):
-    """Check subscription files; print file:line: message per problem."""
+    """Check subscription files; print file:line: message per problem.
+
+    Also checks the configuration files (as ``config check`` does, but
+    without asking the services) and that every function a subscription
+    names is in the store.
+    """
 
     def get_parser(self, prog_name):
         parser = super().get_parser(prog_name)
@@ -38,19 +42,25 @@ class Validate(command.Command):
             'paths', nargs='*', metavar='PATH',
             help='Files or directories (default: [subscriptions] '
                  'directory).')
+        parser.add_argument(
+            '--offline', action='store_true',
+            help='Do not look for the functions in a store other than a '
+                 'local directory.')
         return parser
 
     def take_action(self, parsed_args) -> int:
+        from pratai_bridge import preflight
         conf = _common.conf(self.app)
-        paths = parsed_args.paths or [conf.subscriptions.directory]
-        files = _files(paths)
-        subscriptions, problems = loader.load_files(files)
-        for problem in problems:
-            print(problem, file=sys.stderr)
-        if problems:
+        files = _files(parsed_args.paths) if parsed_args.paths else None
+        checked = preflight.run(conf, offline=parsed_args.offline,
+                                files=files, probe=False)
+        _common.print_problems(checked.problems)
+        if checked.errors:
             return 1
-        print(f'{len(subscriptions)} subscriptions in {len(files)} files: '
-              'valid')
+        if files is None:
+            files = loader.list_files(conf.subscriptions.directory)
+        print(f'{len(checked.subscriptions)} subscriptions in {len(files)} '
+              'files: valid')
         return 0
 
 

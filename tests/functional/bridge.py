@@ -11,7 +11,6 @@ import signal
 import subprocess
 import sys
 import time
-import uuid
 
 from tests.functional import rabbit
 
@@ -24,7 +23,7 @@ class Bridge:
 
     def __init__(self, root: pathlib.Path, extra_conf: str = '') -> None:
         self.root = root
-        self.pool = f'pratai-test-{uuid.uuid4().hex[:8]}'
+        self.pool = rabbit.new_pool()
         self.subscriptions = root / 'subscriptions.d'
         self.subscriptions.mkdir(parents=True, exist_ok=True)
         self.log = root / 'bridge.log'

@@ -1,3 +1,6 @@
+import os
+import sys
+
 import pytest
 
 from tests.functional import bridge as bridge_mod
@@ -32,3 +35,25 @@ def make_bridge(tmp_path, publisher):
     yield make
     for each in made:
         each.cleanup()
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """Fail the run when a queue this session made is still there.
+
+    A pooled queue nobody consumes gathers every notification sent
+    forever; each test deletes the queues it declared, even when it
+    fails, and this proves it. What is found is deleted too.
+    """
+    left = rabbit.leftover_queues()
+    if left is None:
+        message = ('cannot list the broker\'s queues (rabbitmqctl '
+                   'missing or failing): leftover queues not checked')
+        if os.environ.get('CI'):
+            session.exitstatus = pytest.ExitCode.TESTS_FAILED
+        print(f'\n{message}', file=sys.stderr)
+        return
+    if left:
+        rabbit.delete_queues(left)
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+        print(f'\nFAILED: the tests left {len(left)} queue(s) behind (now '
+              f'deleted): {", ".join(left)}', file=sys.stderr)

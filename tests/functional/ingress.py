@@ -17,9 +17,9 @@ from pratai_bridge import ingress
 from pratai_bridge.journal import Journal
 from pratai_bridge.metrics import Metrics
 from pratai_bridge.service import make_pipeline
+from tests.unit import samples
 
-FIXTURES = pathlib.Path(__file__).resolve().parents[1] / 'fixtures'
-AODH = FIXTURES / 'aodh'
+AODH = samples.ROOT / 'aodh'
 
 SUBSCRIPTIONS = """
 subscriptions:

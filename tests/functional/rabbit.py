@@ -6,7 +6,10 @@ the wire are the ones Nova, Swift and Aodh send.
 """
 
 import os
+import shutil
 import socket
+import subprocess
+import uuid
 
 import kombu
 
@@ -15,6 +18,30 @@ from tests.functional.unavailable import unavailable
 
 URL = os.environ.get('PRATAI_TRANSPORT_URL',
                      'rabbit://guest:guest@127.0.0.1:5672/')
+
+#: Every pool (so every queue) this test session makes starts with this:
+#: the check at the end of the session finds what a test left behind,
+#: and never mistakes another session's queues (runs share the broker).
+SESSION_PREFIX = f'pratai-test-{uuid.uuid4().hex[:6]}'
+
+
+def new_pool() -> str:
+    """A pool name no other test or session uses."""
+    return f'{SESSION_PREFIX}-{uuid.uuid4().hex[:8]}'
+
+
+def leftover_queues() -> list[str] | None:
+    """This session's queues still on the broker; None when the broker
+    cannot be asked (no rabbitmqctl, or it failed)."""
+    if shutil.which('rabbitmqctl') is None:
+        return None
+    result = subprocess.run(
+        ['rabbitmqctl', 'list_queues', '--quiet', '--no-table-headers',
+         'name'], capture_output=True, text=True, timeout=60)
+    if result.returncode != 0:
+        return None
+    return sorted(name for name in result.stdout.split()
+                  if name.startswith(SESSION_PREFIX))
 
 
 def require_rabbitmq() -> None:
@@ -43,7 +70,11 @@ def publish_raw(exchange: str, routing_key: str, body: bytes,
 
 
 def delete_queues(names) -> None:
-    """Drop queues the tests made, so copies stop piling up in them."""
+    """Drop queues the tests made, so copies stop piling up in them.
+
+    A pooled listener's queue is named after its pool (the bridge's pools
+    are ``<pool>.<exchange>``).
+    """
     _each_queue(names, 'queue_delete')
 
 

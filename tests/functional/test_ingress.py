@@ -2,7 +2,7 @@
 loopback) over the real pipeline and journal, and in the real daemon.
 
 Aodh's webhooks are the bodies and headers its real notifier sent
-(tests/fixtures/aodh, from the shared samples).
+(tests/fixtures/notification-samples/aodh).
 """
 
 import json

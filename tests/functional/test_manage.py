@@ -26,9 +26,24 @@ def _paths(*relative):
     return [str(samples.path(r)) for r in relative]
 
 
-def test_validate_accepts_good_files(bridge):
+def test_validate_accepts_good_files(bridge, tmp_path):
+    source = tmp_path / 'fn'
+    source.mkdir()
+    (source / 'handler.py').write_text('def main(payload=None):\n    pass\n')
+    for name in ('hello', 'thumbnail', 'scale-up'):
+        bridge.manage('function', 'create', name, '--zip', str(source))
     result = bridge.manage('subscriptions', 'validate')
     assert '3 subscriptions in 1 files: valid' in result.stdout
+
+
+def test_validate_reports_functions_missing_from_the_store(bridge):
+    result = bridge.manage('subscriptions', 'validate', check=False)
+    assert result.returncode == 1
+    main = str(bridge.subscriptions / '10-main.yaml')
+    assert result.stderr.splitlines()[0] == (
+        f"{main}:3: subscription 'on-instance-create': function 'hello' is "
+        'not in the store (pratai-bridge-manage function create hello '
+        '--zip ...)')
 
 
 def test_validate_reports_file_and_line(bridge):
@@ -63,7 +78,11 @@ def test_match_is_a_dry_run_over_every_form(bridge):
         ALARM: ('aodh', ['on-alarm']),
         WIRE: ('swift', ['on-object-upload']),
     }
-    assert bridge.manage_json('executions', 'list') == []
+    # Nothing was journaled: there is not even a journal (and a listing
+    # does not make one).
+    listed = bridge.manage('executions', 'list', check=False)
+    assert (listed.returncode, listed.stderr.count('\n')) == (1, 1)
+    assert 'no journal at ' in listed.stderr
 
 
 def test_match_with_explicit_exchange(bridge):

@@ -109,18 +109,21 @@ def swift_notifications():
     conf([])
     transport = oslo_messaging.get_notification_transport(conf,
                                                           url=rabbit.URL)
-    pool = f'pratai-services-{uuid.uuid4().hex[:8]}'
+    pool = rabbit.new_pool()
     collector = _Collector()
     listener = oslo_messaging.get_notification_listener(
         transport,
         [oslo_messaging.Target(exchange='swift', topic='notifications')],
         [collector], executor='threading', pool=pool)
-    listener.start()
-    yield collector
-    listener.stop()
-    listener.wait()
-    transport.cleanup()
-    rabbit.delete_queues([f'{pool}.swift'])  # a pool's queue: POOL.EXCHANGE
+    try:
+        listener.start()
+        yield collector
+        listener.stop()
+        listener.wait()
+    finally:
+        transport.cleanup()
+        # A pooled listener's queue is named after the pool itself.
+        rabbit.delete_queues([pool])
 
 
 def test_object_upload_is_notified_by_ceilometermiddleware(

@@ -1,9 +1,9 @@
-"""Find and read the shared notification samples (test data, not copied).
+"""Find and read the notification samples (test data, in the repository).
 
-The samples live outside the repository, in ../shared/notification-samples
-relative to the repository root; ``PRATAI_SAMPLES_DIR`` points elsewhere.
-When they are absent, tests that need them skip (:func:`require`) and
-parametrized lists are empty, so the hand-written fixtures still run.
+The samples are copied into tests/fixtures/notification-samples, with
+their README (where each file comes from) and NOTICE (Apache-2.0, the
+OpenStack projects), so a fresh clone runs every test that reads them:
+nothing here skips. A missing file is a broken checkout, and fails.
 
 Paths are handled relative to the samples directory, as POSIX strings
 (``aodh/alarm.update.threshold-ok.json``), which also make readable test
@@ -11,15 +11,11 @@ ids.
 """
 
 import json
-import os
 import pathlib
 from typing import Any
 
-import pytest
-
-ENV_VAR = 'PRATAI_SAMPLES_DIR'
-_REPO_ROOT = pathlib.Path(__file__).resolve().parents[2]
-_DEFAULT = _REPO_ROOT.parent / 'shared' / 'notification-samples'
+ROOT = (pathlib.Path(__file__).resolve().parents[1] / 'fixtures' /
+        'notification-samples')
 
 # Files in the tree that are not notifications: the Aodh webhook bodies and
 # headers (an HTTP POST, for the ingress), the routing table of wire/, and
@@ -31,23 +27,22 @@ _NOT_NOTIFICATIONS = ('aodh/http-webhook.*', 'wire/routing.json',
 _TEMPLATED = ('*/templated/*',)
 
 
-def directory() -> pathlib.Path | None:
-    """The samples directory, or None when it is not there."""
-    path = pathlib.Path(os.environ.get(ENV_VAR) or _DEFAULT)
-    return path if path.is_dir() else None
+def directory() -> pathlib.Path:
+    """The samples directory (always there: see the module docstring)."""
+    return ROOT
 
 
 def require() -> pathlib.Path:
-    """The samples directory; skips the calling test when it is absent."""
-    path = directory()
-    if path is None:
-        pytest.skip(f'notification samples not found (set {ENV_VAR})')
-    return path
+    """The samples directory. Kept for the tests written when the samples
+    lived outside the repository and could be missing: it never skips."""
+    return ROOT
 
 
 def path(relative: str) -> pathlib.Path:
-    """The absolute path of one sample; skips when samples are absent."""
-    return require() / relative
+    """The absolute path of one sample; a missing one fails the test."""
+    found = ROOT / relative
+    assert found.exists(), f'no sample {relative} under {ROOT}'
+    return found
 
 
 def load_json(relative: str) -> Any:
@@ -58,11 +53,8 @@ def load_json(relative: str) -> Any:
 
 def all_files() -> list[str]:
     """Every ``*.json`` file of the samples, relative, sorted."""
-    root = directory()
-    if root is None:
-        return []
-    return sorted(p.relative_to(root).as_posix()
-                  for p in root.rglob('*.json'))
+    return sorted(p.relative_to(ROOT).as_posix()
+                  for p in ROOT.rglob('*.json'))
 
 
 def is_notification(relative: str) -> bool:

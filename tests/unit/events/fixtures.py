@@ -1,8 +1,8 @@
 """Small hand-written notifications, one per source and form.
 
-They mirror the shapes of ../shared/notification-samples (see its README)
-with only the fields the normalizers read, so the core tests run without
-the shared samples.
+They mirror the shapes of the notification samples (tests/fixtures, see
+their README) with only the fields the normalizers read, so the core
+tests read small, obvious inputs.
 """
 
 import copy

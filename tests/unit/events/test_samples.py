@@ -1,8 +1,4 @@
-"""Every shared sample notification, decoded and normalized.
-
-Skipped (empty parameter lists) when ../shared/notification-samples is
-absent; see tests/unit/samples.py.
-"""
+"""Every sample notification (tests/fixtures), decoded and normalized."""
 
 import copy
 import json
@@ -50,7 +46,6 @@ def _event(normalizers, rel):
 
 
 def test_the_samples_are_all_here():
-    samples.require()
     counts = {folder: len(samples.notification_files(folder))
               for folder in ('nova-versioned', 'nova-legacy', 'aodh',
                              'swift-ceilometermiddleware', 'wire')}
@@ -246,7 +241,6 @@ def test_aodh_evaluator_detail_stays_a_string_in_the_payload(normalizers):
 
 
 def test_templated_samples_have_the_legacy_shape(normalizers):
-    samples.require()
     templated = [rel for rel in samples.notification_files('nova-legacy')
                  if samples.is_templated(rel)]
     assert len(templated) == 2

@@ -1,6 +1,6 @@
 """The exact AMQP bodies of wire/, through the real oslo.messaging consumer.
 
-Each body of ../shared/notification-samples/wire/ is published with kombu,
+Each body of the samples' wire/ (tests/fixtures) is published with kombu,
 byte for byte, on the exchange and routing key routing.json gives, to
 kombu's in-memory transport; a real oslo.messaging batch notification
 listener (rabbit driver, ``kombu+memory:////``) consumes it, so the

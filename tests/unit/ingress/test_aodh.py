@@ -1,12 +1,8 @@
-import json
-import pathlib
-
 from pratai_bridge.events.normalize import Normalizers
 from pratai_bridge.ingress import aodh
+from tests.unit import samples
 
-BODY = json.loads((pathlib.Path(__file__).resolve().parents[2] / 'fixtures'
-                   / 'aodh' / 'http-webhook.threshold-alarm.body.json')
-                  .read_text())
+BODY = samples.load_json('aodh/http-webhook.threshold-alarm.body.json')
 
 
 def test_the_webhook_normalizes_as_alarm_update():
