@@ -26,7 +26,9 @@ The semantics are AWS EventBridge's (aws/event-ruler):
 
 import abc
 import dataclasses
+import fnmatch
 import ipaddress
+import math
 import re
 from typing import Any
 
@@ -204,7 +206,8 @@ class Numeric(Condition):
     high_open: bool = False
 
     def test(self, value: Any) -> bool:
-        if not is_number(value):
+        # NaN and the infinities are numbers to Python, never to a pattern.
+        if not is_number(value) or not math.isfinite(value):
             return False
         if self.low is not None and (
                 value <= self.low if self.low_open else value < self.low):
@@ -250,11 +253,48 @@ class Exists(Condition):
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
+class AnyOf(Condition):
+    """Any of several conditions; the inside of ``{anything-but: {prefix:
+    [a, b]}}`` and its suffix and wildcard forms."""
+
+    conditions: tuple[Condition, ...]
+
+    def test(self, value: Any) -> bool:
+        for condition in self.conditions:
+            if condition.test(value):
+                return True
+        return False
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Glob(Condition):
+    """A shell-style glob on a string (the ``event_type`` filter's globs).
+
+    ``literal`` is the glob's head before its first special character, so
+    an index can file the glob under that prefix and test it only there.
+    """
+
+    glob: str
+    regex: re.Pattern[str] = dataclasses.field(compare=False, repr=False)
+    literal: str = dataclasses.field(compare=False, repr=False)
+
+    @classmethod
+    def of(cls, glob: str) -> 'Glob':
+        head = re.split(r'[*?[]', glob, maxsplit=1)[0]
+        return cls(glob, re.compile(fnmatch.translate(glob)), head)
+
+    def test(self, value: Any) -> bool:
+        return (isinstance(value, str)
+                and self.regex.match(value) is not None)
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
 class AnythingBut(Condition):
     """``{"anything-but": ...}``: every present value ``inner`` rejects.
 
     ``inner`` is a :class:`OneOf`, :class:`Prefix`, :class:`Suffix`,
-    :class:`EqualsIgnoreCase` or :class:`Wildcard`.
+    :class:`EqualsIgnoreCase`, :class:`Wildcard` or an :class:`AnyOf` of
+    prefixes, suffixes or wildcards.
     """
 
     inner: Condition

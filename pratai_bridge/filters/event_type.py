@@ -15,6 +15,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from pratai_bridge.filters import _index
 from pratai_bridge.filters import base
 
 
@@ -29,6 +30,8 @@ def _globs(spec: Any) -> tuple[str, ...]:
 
 class EventTypeFilter(base.Filter):
     """Match the event type against one or more globs (any may match)."""
+
+    name = 'event_type'
 
     def __init__(self, spec: Any) -> None:
         super().__init__(spec)
@@ -45,3 +48,16 @@ class EventTypeFilter(base.Filter):
 
     def event_types(self) -> tuple[str, ...]:
         return self.globs
+
+    def index(self) -> _index.Index:
+        return _index.from_globs(self.globs, True)
+
+    def explain(self, document: Mapping[str, Any]
+                ) -> tuple[base.Mismatch, ...]:
+        if self.match(document):
+            return ()
+        found = document.get('event_type')
+        return (base.Mismatch('event_type', base.ABSENT if found is None
+                              else base.show(found),
+                              'one of the globs ' + base.show(
+                                  list(self.globs))),)

@@ -1,0 +1,231 @@
+"""The compiled index: a trie of field steps over every subscription clause.
+
+Each clause (a conjunction of terms, see :mod:`pratai_bridge.filters._index`)
+is a path from the root: its terms sorted by one global field order
+(``event_type``, then ``project_id``, then the other fields by how many
+clauses name them), one trie edge per term. Clauses that begin with the
+same terms share nodes, so the ten thousand Swift rules of a cloud share
+their ``event_type`` step and split on ``project_id``, then on what they
+look at in the object. A node lists the subscriptions whose clause ends
+there.
+
+A :class:`Step` is one field of one node: the field's leaf values move the
+walk to children through a dict of exact values, dicts of prefixes and
+suffixes by length, a dict of lower-cased values, the present/absent edges
+of ``exists``, and, for the conditions no dict can look up (numeric,
+anything-but, wildcard, cidr, globs), a list tested one by one: only the
+conditions of this node's field, never those of other subscriptions.
+"""
+
+from collections.abc import Iterable
+from collections.abc import Sequence
+from typing import Any
+
+from pratai_bridge.filters import _conditions as c
+from pratai_bridge.filters._index import Clause
+
+# A trie edge's target list: the children one value (or one length) leads to.
+_Children = tuple['Node', ...]
+
+
+class Node:
+    """A trie node: the subscriptions ending here and the steps going on."""
+
+    __slots__ = ('ends', 'steps')
+
+    def __init__(self) -> None:
+        #: Indexes of the subscriptions one of whose clauses ends here.
+        self.ends: tuple[int, ...] = ()
+        #: One Step per field some clause reads next from here.
+        self.steps: tuple[Step, ...] = ()
+
+
+class Step:
+    """The edges for one field out of one node (see the module doc)."""
+
+    __slots__ = ('path_id', 'path', 'exact', 'prefixes', 'suffixes',
+                 'folded_prefixes', 'folded_suffixes', 'folded', 'tested',
+                 'present', 'absent', 'needs_fold')
+
+    def __init__(self, path_id: int, path: tuple[str, ...]) -> None:
+        #: The field's number (for the per-event cache) and its path.
+        self.path_id = path_id
+        self.path = path
+        #: Exact values: a str itself, other scalars by value_key.
+        self.exact: dict[Any, _Children] = {}
+        #: (length, {prefix: children}) for each prefix length in use;
+        #: the folded ones compare lower-cased text (ignore-case forms).
+        self.prefixes: tuple[tuple[int, dict[str, _Children]], ...] = ()
+        self.suffixes: tuple[tuple[int, dict[str, _Children]], ...] = ()
+        self.folded_prefixes: tuple[
+            tuple[int, dict[str, _Children]], ...] = ()
+        self.folded_suffixes: tuple[
+            tuple[int, dict[str, _Children]], ...] = ()
+        #: equals-ignore-case: lower-cased value -> children.
+        self.folded: dict[str, _Children] = {}
+        #: (condition, child) tested one by one on each value.
+        self.tested: tuple[tuple[c.Condition, Node], ...] = ()
+        #: exists: true (any leaf value) and exists: false (none).
+        self.present: _Children = ()
+        self.absent: _Children = ()
+        #: Whether any folded edge exists (saves a lower() per value).
+        self.needs_fold = False
+
+    def advance(self, values: Sequence[Any], ambiguous: bool,
+                into: list['Node']) -> None:
+        """Append to ``into`` the children these leaf values reach.
+
+        ``ambiguous`` (see :mod:`._read`) also takes the absent edge: a
+        pattern may find the field missing in one array element.
+        """
+        exact = self.exact
+        for value in values:
+            if isinstance(value, str):
+                found = exact.get(value)
+                if found:
+                    into.extend(found)
+                if self.prefixes:
+                    _affixes(self.prefixes, value, True, into)
+                if self.suffixes:
+                    _affixes(self.suffixes, value, False, into)
+                if self.needs_fold:
+                    self._fold(value.lower(), into)
+            elif exact:
+                found = exact.get(c.value_key(value))
+                if found:
+                    into.extend(found)
+            for condition, child in self.tested:
+                if condition.test(value):
+                    into.append(child)
+        if values:
+            into.extend(self.present)
+        if not values or ambiguous:
+            into.extend(self.absent)
+
+    def _fold(self, lowered: str, into: list['Node']) -> None:
+        found = self.folded.get(lowered)
+        if found:
+            into.extend(found)
+        if self.folded_prefixes:
+            _affixes(self.folded_prefixes, lowered, True, into)
+        if self.folded_suffixes:
+            _affixes(self.folded_suffixes, lowered, False, into)
+
+
+def _affixes(tables: tuple[tuple[int, dict[str, _Children]], ...],
+             value: str, prefix: bool, into: list[Node]) -> None:
+    size = len(value)
+    for length, table in tables:
+        if length > size:
+            break  # Sorted by length: no longer one fits.
+        found = table.get(value[:length] if prefix
+                          else value[size - length:])
+        if found:
+            into.extend(found)
+
+
+# Building -----------------------------------------------------------------
+
+class _Draft:
+    """A node while clauses are added; frozen into a Node at the end."""
+
+    __slots__ = ('ends', 'children')
+
+    def __init__(self) -> None:
+        self.ends: list[int] = []
+        # (path id, conditions) -> child draft, in insertion order.
+        self.children: dict[tuple[int, tuple[c.Condition, ...]],
+                            _Draft] = {}
+
+
+def field_order(clauses: Iterable[Clause]) -> dict[tuple[str, ...], int]:
+    """Path -> rank: event_type, project_id, then by use, then by name."""
+    uses: dict[tuple[str, ...], int] = {}
+    for clause in clauses:
+        for path, _conditions in clause:
+            uses[path] = uses.get(path, 0) + 1
+    first = {('event_type',): 0, ('project_id',): 1}
+    ranked = sorted(uses, key=lambda p: (first.get(p, 2), -uses[p], p))
+    return {path: rank for rank, path in enumerate(ranked)}
+
+
+def build(entries: Iterable[tuple[int, Clause]],
+          order: dict[tuple[str, ...], int]) -> Node:
+    """The trie of (subscription index, clause) entries."""
+    root = _Draft()
+    for index, clause in entries:
+        node = root
+        for path, conditions in sorted(
+                clause, key=lambda term: order[term[0]]):
+            key = (order[path], conditions)
+            child = node.children.get(key)
+            if child is None:
+                child = node.children[key] = _Draft()
+            node = child
+        if not node.ends or node.ends[-1] != index:
+            node.ends.append(index)
+    paths = {rank: path for path, rank in order.items()}
+    return _freeze(root, paths)
+
+
+def _freeze(draft: _Draft, paths: dict[int, tuple[str, ...]]) -> Node:
+    node = Node()
+    node.ends = tuple(draft.ends)
+    steps: dict[int, Step] = {}
+    edges: dict[int, list[tuple[c.Condition, Node]]] = {}
+    for (path_id, conditions), child_draft in draft.children.items():
+        child = _freeze(child_draft, paths)
+        if path_id not in steps:
+            steps[path_id] = Step(path_id, paths[path_id])
+            edges[path_id] = []
+        edges[path_id].extend((cond, child) for cond in conditions)
+    for path_id, step in steps.items():
+        _fill(step, edges[path_id])
+    node.steps = tuple(steps[k] for k in sorted(steps))
+    return node
+
+
+def _fill(step: Step, edges: list[tuple[c.Condition, Node]]) -> None:
+    """Sort a field's (condition, child) edges into the step's tables."""
+    exact: dict[Any, list[Node]] = {}
+    folded: dict[str, list[Node]] = {}
+    affixes: dict[tuple[bool, bool], dict[int, dict[str, list[Node]]]] = {
+        (p, f): {} for p in (True, False) for f in (True, False)}
+    tested, present, absent = [], [], []
+    for condition, child in edges:
+        if isinstance(condition, c.Exact):
+            kind, value = condition.key
+            exact.setdefault(value if kind == 'string' else condition.key,
+                             []).append(child)
+        elif isinstance(condition, (c.Prefix, c.Suffix)):
+            text = (condition.prefix if isinstance(condition, c.Prefix)
+                    else condition.suffix)
+            if condition.ignore_case:
+                text = text.lower()
+            table = affixes[(isinstance(condition, c.Prefix),
+                             condition.ignore_case)]
+            table.setdefault(len(text), {}).setdefault(text, []).append(child)
+        elif isinstance(condition, c.EqualsIgnoreCase):
+            for value in condition.values:
+                folded.setdefault(value, []).append(child)
+        elif isinstance(condition, c.Exists):
+            (present if condition.present else absent).append(child)
+        else:
+            tested.append((condition, child))
+    step.exact = {k: _unique(v) for k, v in exact.items()}
+    step.folded = {k: _unique(v) for k, v in folded.items()}
+    step.prefixes, step.folded_prefixes, step.suffixes, \
+        step.folded_suffixes = (
+            tuple(sorted((n, {k: _unique(v) for k, v in t.items()})
+                         for n, t in affixes[key].items()))
+            for key in ((True, False), (True, True), (False, False),
+                        (False, True)))
+    step.tested = tuple(tested)
+    step.present = _unique(present)
+    step.absent = _unique(absent)
+    step.needs_fold = bool(step.folded or step.folded_prefixes
+                           or step.folded_suffixes)
+
+
+def _unique(nodes: list[Node]) -> _Children:
+    return tuple({id(n): n for n in nodes}.values())
