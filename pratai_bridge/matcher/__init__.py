@@ -85,6 +85,7 @@ import types
 from collections.abc import Mapping
 from collections.abc import Sequence
 
+from pratai_bridge import _gc
 from pratai_bridge.events.model import Event
 from pratai_bridge.filters import _index
 from pratai_bridge.filters import project as project_filter
@@ -156,18 +157,20 @@ class Matcher:
         # Name -> subscription, for the dispatcher (names are unique).
         self._by_name = types.MappingProxyType(
             {sub.name: sub for sub in self._subscriptions})
-        entries = []
-        for subscription in self._subscriptions:
-            found = _index_of(subscription)
-            entries.append(_Entry(subscription, found.clauses, found.exact))
-        # Per subscription (same order): its clauses and exactness.
-        self._entries = tuple(entries)
-        order = _trie.field_order(
-            clause for entry in entries for clause in entry.clauses)
-        # The trie of every clause (see _trie); the only thing match walks.
-        self._root = _trie.build(
-            ((index, clause) for index, entry in enumerate(entries)
-             for clause in entry.clauses), order)
+        with _gc.paused():
+            entries = []
+            for subscription in self._subscriptions:
+                found = _index_of(subscription)
+                entries.append(_Entry(subscription, found.clauses,
+                                      found.exact))
+            # Per subscription (same order): its clauses and exactness.
+            self._entries = tuple(entries)
+            order = _trie.field_order(
+                clause for entry in entries for clause in entry.clauses)
+            # The trie of every clause (see _trie); all that match walks.
+            self._root = _trie.build(
+                ((index, clause) for index, entry in enumerate(entries)
+                 for clause in entry.clauses), order)
 
     @property
     def subscriptions(self) -> tuple[Subscription, ...]:

@@ -15,18 +15,19 @@ there is any problem, so a broken file is never silently dropped.
 
 import os
 import re
-import types
-from collections.abc import Iterator
 from collections.abc import Mapping
 from collections.abc import Sequence
 from typing import Any
 
-import jsonschema
 import stevedore
 import yaml
 
+from pratai_bridge import _gc
+from pratai_bridge.filters import combinators
 from pratai_bridge.filters.base import Filter
-from pratai_bridge.subscriptions import schema
+from pratai_bridge.filters.base import show
+from pratai_bridge.subscriptions import _problems
+from pratai_bridge.subscriptions import _yaml
 from pratai_bridge.subscriptions.model import Delivery
 from pratai_bridge.subscriptions.model import Problem
 from pratai_bridge.subscriptions.model import Subscription
@@ -34,14 +35,9 @@ from pratai_bridge.subscriptions.model import Subscription
 FILTER_NAMESPACE = 'pratai_bridge.filters'
 SUFFIXES = ('.yaml', '.yml')
 
-_MERGE_TAG = 'tag:yaml.org,2002:merge'
 _PATH_STEP = re.compile(r'([^.\[\]]+)|\[(\d+)\]')
-_TYPE_WORDS = types.MappingProxyType({
-    'object': 'a mapping', 'array': 'a list', 'string': 'a string',
-    'integer': 'an integer', 'number': 'a number',
-    'boolean': 'true or false', 'null': 'null'})
-_KINDS = ((bool, 'a boolean'), (int, 'an integer'), (float, 'a number'),
-          (str, 'a string'), (list, 'a list'), (Mapping, 'a mapping'))
+# (line, message) of one problem in the file being loaded.
+_Found = list[tuple[int, str]]
 
 
 class SubscriptionError(Exception):
@@ -100,10 +96,11 @@ def load_files(paths: Sequence[str],
     seen: dict[str, str] = {}
     subscriptions: list[Subscription] = []
     problems: list[Problem] = []
-    for path in paths:
-        loaded, found = _load_file(path, filters, seen)
-        subscriptions.extend(loaded)
-        problems.extend(found)
+    with _gc.paused():
+        for path in paths:
+            loaded, found = _load_file(path, filters, seen)
+            subscriptions.extend(loaded)
+            problems.extend(found)
     return subscriptions, problems
 
 
@@ -115,28 +112,28 @@ def _load_file(path: str, filters: stevedore.ExtensionManager,
     ``seen`` maps the names of all earlier subscriptions to their origin;
     this file's are added to it.
     """
-    parsed = _read(path)
+    parsed = _yaml.read(path)
     if isinstance(parsed, Problem):
         return [], [parsed]
-    root, data = parsed
+    root, data = parsed.root, parsed.data
     if root is None:
         return [], []  # An empty file (or only comments) has no rules.
-    found = _duplicate_keys(root)
-    schema_found, broken = _schema_problems(data, root)
+    found = _yaml.duplicate_keys(parsed)
+    schema_found, broken = _problems.schema_problems(data, root)
     found.extend(schema_found)
     items = data.get('subscriptions') if isinstance(data, Mapping) else None
     subscriptions = []
     for index, item in enumerate(items if isinstance(items, list) else ()):
         if not isinstance(item, Mapping):
             continue  # The schema errors say so.
-        node = _node_at(root, ['subscriptions', index])
-        origin = f'{path}:{_line(node)}'
-        label = _label(data, ['subscriptions', index])
+        node = _yaml.node_at(root, ['subscriptions', index])
+        origin = f'{path}:{_yaml.line(node)}'
+        label = _problems.label_of(data, ['subscriptions', index])
         built, filter_problems = _filters(item, node, label, filters)
         found.extend(filter_problems)
-        name = _name_of(item)
+        name = _problems.name_of(item)
         if name in seen:
-            found.append((_line(_node_at(node, ['name'])),
+            found.append((_yaml.line(_yaml.node_at(node, ['name'])),
                           f'duplicate subscription name {name!r}; first '
                           f'defined at {seen[name]}'))
             continue
@@ -148,236 +145,87 @@ def _load_file(path: str, filters: stevedore.ExtensionManager,
     return subscriptions, [Problem(path, line, msg) for line, msg in found]
 
 
-def _read(path: str) -> tuple[yaml.Node | None, Any] | Problem:
-    """(root node, data) of a file, or the problem reading it."""
-    try:
-        with open(path, encoding='utf-8') as stream:
-            return _parse(stream.read())
-    except (OSError, UnicodeDecodeError) as exc:
-        return Problem(path, 1, f'cannot read the file: {exc}')
-    except yaml.MarkedYAMLError as exc:
-        return _yaml_problem(path, exc)
-    except yaml.YAMLError as exc:
-        return Problem(path, 1, f'invalid YAML: {exc}')
-
-
-def _yaml_problem(path: str, exc: yaml.MarkedYAMLError) -> Problem:
-    """Where the parser gave up, and what it was parsing (and where)."""
-    mark = exc.problem_mark or exc.context_mark
-    message = f'invalid YAML: {exc.problem}'
-    if exc.context:
-        where = (f' (line {exc.context_mark.line + 1})'
-                 if exc.context_mark else '')
-        message = f'invalid YAML: {exc.context}{where}: {exc.problem}'
-    return Problem(path, mark.line + 1 if mark else 1, message)
-
-
-def _parse(text: str) -> tuple[yaml.Node | None, Any]:
-    """Compose then construct one YAML document: (root node, data)."""
-    loader = yaml.SafeLoader(text)
-    try:
-        root = loader.get_single_node()
-        data = None if root is None else loader.construct_document(root)
-    finally:
-        loader.dispose()
-    return root, data
-
-
-# Walking the YAML nodes ---------------------------------------------------
-
-def _line(node: yaml.Node) -> int:
-    return node.start_mark.line + 1
-
-
-def _entry(node: yaml.Node | None,
-           key: Any) -> tuple[yaml.Node, yaml.Node] | None:
-    """(key node, value node) of ``key`` in a mapping node (the last one)."""
-    found = None
-    if isinstance(node, yaml.MappingNode):
-        for key_node, value_node in node.value:
-            if (isinstance(key_node, yaml.ScalarNode)
-                    and key_node.value == str(key)):
-                found = (key_node, value_node)
-    return found
-
-
-def _child(node: yaml.Node | None, step: Any) -> yaml.Node | None:
-    if isinstance(node, yaml.SequenceNode):
-        if isinstance(step, int) and 0 <= step < len(node.value):
-            return node.value[step]
-        return None
-    entry = _entry(node, step)
-    return entry[1] if entry else None
-
-
-def _node_at(node: yaml.Node, path: Sequence[Any]) -> yaml.Node:
-    """The node at ``path``, or the deepest one on the way there."""
-    for step in path:
-        child = _child(node, step)
-        if child is None:
-            break
-        node = child
-    return node
-
-
-def _mappings(node: yaml.Node) -> Iterator[yaml.MappingNode]:
-    stack = [node]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, yaml.MappingNode):
-            yield node
-            for key_node, value_node in node.value:
-                stack.extend((key_node, value_node))
-        elif isinstance(node, yaml.SequenceNode):
-            stack.extend(node.value)
-
-
-def _duplicate_keys(root: yaml.Node) -> list[tuple[int, str]]:
-    """PyYAML keeps the last of repeated keys silently; we refuse them."""
-    found = []
-    for mapping in _mappings(root):
-        first: dict[tuple[str, str], int] = {}
-        for key_node, _value in mapping.value:
-            if (not isinstance(key_node, yaml.ScalarNode)
-                    or key_node.tag == _MERGE_TAG):
-                continue
-            key = (key_node.tag, key_node.value)
-            if key in first:
-                found.append((_line(key_node),
-                              f'duplicate key {key_node.value!r}; first at '
-                              f'line {first[key]}'))
-            else:
-                first[key] = _line(key_node)
-    return found
-
-
-# Schema errors -------------------------------------------------------------
-
-def _schema_problems(data: Any, root: yaml.Node,
-                     ) -> tuple[list[tuple[int, str]], set[int]]:
-    """(line, message) per schema error, and the broken items' indexes."""
-    found = []
-    broken = set()
-    required_done = set()
-    for error in schema.validator().iter_errors(data):
-        where = list(error.absolute_path)
-        if len(where) >= 2:
-            broken.add(where[1])
-        if error.validator == 'required':
-            # One error per missing key; one problem names them all.
-            if tuple(where) in required_done:
-                continue
-            required_done.add(tuple(where))
-        node = _node_at(root, where)
-        label = _label(data, where)
-        if error.validator == 'additionalProperties':
-            known = sorted(error.schema.get('properties', {}))
-            for key in error.instance:
-                if key not in known:
-                    entry = _entry(node, key)
-                    line = _line(entry[0] if entry else node)
-                    found.append((line, _with(
-                        label, f'unknown key {key!r}; known keys: '
-                               + ', '.join(known))))
-        else:
-            found.append((_line(node), _with(label, _explain(error, where))))
-    return found, broken
-
-
-def _with(label: str, message: str) -> str:
-    return f'{label}: {message}' if label else message
-
-
-def _name_of(item: Any) -> str | None:
-    """The item's name if it is a valid one."""
-    name = item.get('name') if isinstance(item, Mapping) else None
-    if isinstance(name, str) and re.fullmatch(schema.NAME_RULE, name):
-        return name
-    return None
-
-
-def _label(data: Any, where: Sequence[Any]) -> str:
-    """Which subscription and which part of it an error is about."""
-    if len(where) < 2:
-        return '.'.join(map(str, where))
-    name = _name_of(data['subscriptions'][where[1]])
-    if name is not None:
-        label = f'subscription {name!r}'
-    else:
-        label = f'subscriptions[{where[1]}]'
-    rest = ''.join(f'[{step}]' if isinstance(step, int) else f'.{step}'
-                   for step in where[2:]).lstrip('.')
-    return f'{label}: {rest}' if rest else label
-
-
-def _kind(value: Any) -> str:
-    """The YAML type of a value, in words."""
-    for kinds, words in _KINDS:
-        if isinstance(value, kinds):
-            return words
-    return 'null' if value is None else type(value).__name__
-
-
-def _explain(error: jsonschema.ValidationError, where: list[Any]) -> str:
-    value, rule = error.instance, error.validator_value
-    if error.validator == 'type':
-        message = f'must be {_TYPE_WORDS.get(rule, rule)}, got {_kind(value)}'
-        if not where:
-            message = ("a subscription file must be a mapping with a "
-                       f"'subscriptions' list, got {_kind(value)}")
-        if isinstance(value, bool):
-            message += (' (YAML reads yes, no, on, off, true and false as '
-                        'booleans: quote the value)')
-        return message
-    if error.validator == 'required':
-        missing = [key for key in rule if key not in value]
-        return 'missing required key ' + ', '.join(map(repr, missing))
-    if error.validator == 'pattern':
-        return f'invalid name {value!r}: use {schema.NAME_HELP}'
-    if error.validator in ('minProperties', 'maxProperties'):
-        keys = ', '.join(map(str, value)) or 'none'
-        return ('a filter is a mapping with exactly one key, the filter '
-                f'name; got {keys}')
-    if error.validator in ('minimum', 'maximum'):
-        return (f"must be from {error.schema['minimum']} to "
-                f"{error.schema['maximum']}, got {value}")
-    if error.validator == 'minLength':
-        return 'must not be empty'
-    return error.message
-
-
 # Building subscriptions ----------------------------------------------------
 
 def _filters(item: Mapping[str, Any], node: yaml.Node, label: str,
              filters: stevedore.ExtensionManager,
-             ) -> tuple[list[Filter], list[tuple[int, str]]]:
+             ) -> tuple[list[Filter], _Found]:
     """Instantiate an item's filters: (filters, (line, message) problems).
 
     Filter items that are not one-key mappings are skipped: the schema
     reports them.
     """
-    built, found = [], []
+    built: list[Filter] = []
+    found: _Found = []
+    known = frozenset(filters.names())
     specs = item.get('filters')
     for index, spec in enumerate(specs if isinstance(specs, list) else ()):
         if not isinstance(spec, Mapping) or len(spec) != 1:
             continue
-        ((name, argument),) = spec.items()
-        key_node, value_node = _entry(
-            _node_at(node, ['filters', index]), name) or (node, node)
-        if name not in filters.names():
-            found.append((_line(key_node), (
-                f'{label}: unknown filter {str(name)!r}; known filters: '
-                + ', '.join(sorted(filters.names())))))
-            continue
-        try:
-            built.append(filters[name].plugin(argument))
-        except (ValueError, TypeError) as exc:
-            # FilterSpecError is a ValueError; a plugin may raise others.
-            path = [int(index) if index else key for key, index
-                    in _PATH_STEP.findall(getattr(exc, 'path', ''))]
-            found.append((_line(_node_at(value_node, path)),
-                          f'{label}: filter {name!r}: {exc}'))
+        one = _filter(spec, _yaml.node_at(node, ['filters', index]), label,
+                      (filters, known), found)
+        if one is not None:
+            built.append(one)
     return built, found
+
+
+_Plugins = tuple[stevedore.ExtensionManager, frozenset[str]]
+
+
+def _filter(spec: Mapping[str, Any], node: yaml.Node, label: str,
+            plugins: _Plugins, found: _Found) -> Filter | None:
+    """One filter from its one-key mapping; None (and a problem) if bad."""
+    ((name, argument),) = spec.items()
+    key_node, value_node = _yaml.entry(node, name) or (node, node)
+    if name in combinators.NAMES:
+        return _combinator(name, argument, value_node, label, plugins,
+                           found)
+    manager, known = plugins
+    if name not in known:
+        found.append((_yaml.line(key_node), (
+            f'{label}: unknown filter {str(name)!r}; known filters: '
+            + ', '.join(sorted(known | set(combinators.NAMES))))))
+        return None
+    try:
+        built: Filter = manager[name].plugin(argument)
+    except (ValueError, TypeError) as exc:
+        # FilterSpecError is a ValueError; a plugin may raise others.
+        path = [int(index) if index else key for key, index
+                in _PATH_STEP.findall(getattr(exc, 'path', ''))]
+        found.append((_yaml.line(_yaml.node_at(value_node, path)),
+                      f'{label}: filter {name!r}: {exc}'))
+        return None
+    built.name = name
+    return built
+
+
+def _combinator(name: str, argument: Any, node: yaml.Node, label: str,
+                plugins: _Plugins, found: _Found) -> Filter | None:
+    """``any``/``all`` (a list of filters) or ``not`` (one filter)."""
+    def one_key(value: Any) -> bool:
+        return isinstance(value, Mapping) and len(value) == 1
+
+    if name == 'not':
+        valid = one_key(argument)
+        wanted = 'one filter (a mapping with one key, the filter name)'
+        children = [(argument, node)] if valid else []
+    else:
+        valid = (isinstance(argument, list) and bool(argument)
+                 and all(one_key(child) for child in argument))
+        wanted = ('a non-empty list of filters, each a mapping with one '
+                  'key, the filter name')
+        children = [(child, _yaml.node_at(node, [index])) for index, child
+                    in enumerate(argument)] if valid else []
+    if not valid:
+        found.append((_yaml.line(node), f'{label}: filter {name!r} needs '
+                                        f'{wanted}; got {show(argument)}'))
+        return None
+    built = [_filter(child, child_node, label, plugins, found)
+             for child, child_node in children]
+    if any(child is None for child in built):
+        return None
+    return combinators.BY_NAME[name](
+        argument, [child for child in built if child is not None])
 
 
 def _subscription(item: Mapping[str, Any], built: Sequence[Filter],
