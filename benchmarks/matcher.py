@@ -9,7 +9,7 @@ a while by the compiled matcher and by a linear scan over the same
 subscriptions (every filter of every subscription), in the same process.
 
 Subscriptions mix the operators: exact values, prefixes, suffixes, numeric
-ranges, anything-but, exists, wildcards, ``$or`` and ``any``; nine in ten
+ranges, anything-but, exists, wildcards, ``$or`` and ``any``; 49 in 50
 are scoped to one of 500 projects, as in a real cloud, so an event matches
 a handful.
 
@@ -81,7 +81,7 @@ def subscriptions_yaml(start: int, count: int, rng: random.Random) -> str:
         spec = kind.format(n=n, h=n % 40, c=n % 300, lo=lo,
                            hi=lo + rng.randrange(1, 100_000))
         lines += [f'  - name: sub-{n}', f'    function: fn-{n % 50}']
-        if n % 10:
+        if n % 50:
             lines.append(f'    project: "{PROJECTS[rng.randrange(500)]}"')
         lines += ['    filters:', '      - ' + spec]
     return '\n'.join(lines) + '\n'

@@ -161,10 +161,16 @@ class Wildcard(Condition):
 
     pattern: str
     regex: re.Pattern[str] = dataclasses.field(compare=False, repr=False)
+    #: The literal text before the first and after the last ``*`` (the
+    #: whole text when there is no ``*``), for an index to file it under.
+    head: str = dataclasses.field(default='', compare=False, repr=False)
+    tail: str = dataclasses.field(default='', compare=False, repr=False)
 
     @classmethod
     def of(cls, pattern: str) -> 'Wildcard':
-        return cls(pattern, re.compile(_wildcard_regex(pattern), re.DOTALL))
+        regex, literals = _wildcard_parts(pattern)
+        return cls(pattern, re.compile(regex, re.DOTALL), literals[0],
+                   literals[-1])
 
     def test(self, value: Any) -> bool:
         return (isinstance(value, str)
@@ -172,7 +178,13 @@ class Wildcard(Condition):
 
 
 def _wildcard_regex(pattern: str) -> str:
+    return _wildcard_parts(pattern)[0]
+
+
+def _wildcard_parts(pattern: str) -> tuple[str, list[str]]:
+    """(regex, the literal runs between the stars) of a wildcard."""
     parts = []
+    literals = ['']
     chars = iter(pattern)
     previous_star = False
     for char in chars:
@@ -181,6 +193,7 @@ def _wildcard_regex(pattern: str) -> str:
                 raise ValueError(
                     "consecutive '*' are not allowed in a wildcard")
             parts.append('.*')
+            literals.append('')
             previous_star = True
             continue
         previous_star = False
@@ -190,7 +203,8 @@ def _wildcard_regex(pattern: str) -> str:
                 raise ValueError(
                     "a backslash in a wildcard may only escape '*' or '\\'")
         parts.append(re.escape(char))
-    return ''.join(parts)
+        literals[-1] += char
+    return ''.join(parts), literals
 
 
 @dataclasses.dataclass(frozen=True, slots=True)

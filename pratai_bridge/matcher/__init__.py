@@ -245,11 +245,14 @@ class Matcher:
                                                             step.path)
                 if read[1]:
                     ambiguous = True
-                reached: list[_trie.Node] = []
-                step.advance(read[0], read[1], reached)
-                if len(reached) > 1:
-                    reached = list({id(n): n for n in reached}.values())
-                stack.extend(reached)
+                # Children go straight onto the stack; one value may reach
+                # a child by two conditions (a prefix and an exact value).
+                before = len(stack)
+                step.advance(read[0], read[1], stack)
+                if len(stack) - before > 1:
+                    reached = {id(n): n for n in stack[before:]}
+                    del stack[before:]
+                    stack.extend(reached.values())
         return found, ambiguous, fields
 
 

@@ -17,8 +17,10 @@ anything-but, wildcard, cidr, globs), a list tested one by one: only the
 conditions of this node's field, never those of other subscriptions.
 """
 
+import bisect
 from collections.abc import Iterable
 from collections.abc import Sequence
+from math import isfinite
 from typing import Any
 
 from pratai_bridge.filters import _conditions as c
@@ -44,8 +46,9 @@ class Step:
     """The edges for one field out of one node (see the module doc)."""
 
     __slots__ = ('path_id', 'path', 'exact', 'prefixes', 'suffixes',
-                 'folded_prefixes', 'folded_suffixes', 'folded', 'tested',
-                 'present', 'absent', 'needs_fold')
+                 'folded_prefixes', 'folded_suffixes', 'folded', 'guarded',
+                 'bounds', 'ranges', 'tested', 'present', 'absent',
+                 'needs_fold')
 
     def __init__(self, path_id: int, path: tuple[str, ...]) -> None:
         #: The field's number (for the per-event cache) and its path.
@@ -63,6 +66,15 @@ class Step:
             tuple[int, dict[str, _Children]], ...] = ()
         #: equals-ignore-case: lower-cased value -> children.
         self.folded: dict[str, _Children] = {}
+        #: Wildcards and globs filed under their literal head (True) or
+        #: tail (False): (is head, length, {text: ((condition, child),)}),
+        #: so only those whose literal part fits the value are tested.
+        self.guarded: tuple[tuple[bool, int, dict[
+            str, tuple[tuple[c.Condition, Node], ...]]], ...] = ()
+        #: Numeric ranges: the sorted distinct bounds, and for each slot
+        #: (2i: between bounds i-1 and i; 2i+1: on bound i) the children.
+        self.bounds: list[float] = []
+        self.ranges: tuple[_Children, ...] = ()
         #: (condition, child) tested one by one on each value.
         self.tested: tuple[tuple[c.Condition, Node], ...] = ()
         #: exists: true (any leaf value) and exists: false (none).
@@ -90,10 +102,15 @@ class Step:
                     _affixes(self.suffixes, value, False, into)
                 if self.needs_fold:
                     self._fold(value.lower(), into)
-            elif exact:
-                found = exact.get(c.value_key(value))
-                if found:
-                    into.extend(found)
+                if self.guarded:
+                    self._guarded(value, into)
+            else:
+                if exact:
+                    found = exact.get(c.value_key(value))
+                    if found:
+                        into.extend(found)
+                if self.ranges and c.is_number(value) and isfinite(value):
+                    into.extend(self.ranges[_slot(self.bounds, value)])
             for condition, child in self.tested:
                 if condition.test(value):
                     into.append(child)
@@ -101,6 +118,18 @@ class Step:
             into.extend(self.present)
         if not values or ambiguous:
             into.extend(self.absent)
+
+    def _guarded(self, value: str, into: list['Node']) -> None:
+        size = len(value)
+        for head, length, table in self.guarded:
+            if length > size:
+                continue
+            found = table.get(value[:length] if head
+                              else value[size - length:])
+            if found:
+                for condition, child in found:
+                    if condition.test(value):
+                        into.append(child)
 
     def _fold(self, lowered: str, into: list['Node']) -> None:
         found = self.folded.get(lowered)
@@ -110,6 +139,13 @@ class Step:
             _affixes(self.folded_prefixes, lowered, True, into)
         if self.folded_suffixes:
             _affixes(self.folded_suffixes, lowered, False, into)
+
+
+def _slot(bounds: list[float], value: float) -> int:
+    index = bisect.bisect_left(bounds, value)
+    if index < len(bounds) and bounds[index] == value:
+        return 2 * index + 1
+    return 2 * index
 
 
 def _affixes(tables: tuple[tuple[int, dict[str, _Children]], ...],
@@ -191,7 +227,12 @@ def _fill(step: Step, edges: list[tuple[c.Condition, Node]]) -> None:
     folded: dict[str, list[Node]] = {}
     affixes: dict[tuple[bool, bool], dict[int, dict[str, list[Node]]]] = {
         (p, f): {} for p in (True, False) for f in (True, False)}
-    tested, present, absent = [], [], []
+    tested: list[tuple[c.Condition, Node]] = []
+    present: list[Node] = []
+    absent: list[Node] = []
+    numeric: list[tuple[c.Numeric, Node]] = []
+    guarded: dict[tuple[bool, int], dict[
+        str, list[tuple[c.Condition, Node]]]] = {}
     for condition, child in edges:
         if isinstance(condition, c.Exact):
             kind, value = condition.key
@@ -210,6 +251,12 @@ def _fill(step: Step, edges: list[tuple[c.Condition, Node]]) -> None:
                 folded.setdefault(value, []).append(child)
         elif isinstance(condition, c.Exists):
             (present if condition.present else absent).append(child)
+        elif isinstance(condition, c.Numeric):
+            numeric.append((condition, child))
+        elif _literal_part(condition) is not None:
+            head, text = _literal_part(condition)  # type: ignore[misc]
+            guarded.setdefault((head, len(text)), {}).setdefault(
+                text, []).append((condition, child))
         else:
             tested.append((condition, child))
     step.exact = {k: _unique(v) for k, v in exact.items()}
@@ -220,11 +267,57 @@ def _fill(step: Step, edges: list[tuple[c.Condition, Node]]) -> None:
                          for n, t in affixes[key].items()))
             for key in ((True, False), (True, True), (False, False),
                         (False, True)))
+    step.guarded = tuple(
+        (head, length, {k: tuple(v) for k, v in table.items()})
+        for (head, length), table in sorted(guarded.items()))
+    if not _fill_ranges(step, numeric):
+        tested.extend(numeric)
     step.tested = tuple(tested)
     step.present = _unique(present)
     step.absent = _unique(absent)
     step.needs_fold = bool(step.folded or step.folded_prefixes
                            or step.folded_suffixes)
+
+
+def _literal_part(condition: c.Condition) -> tuple[bool, str] | None:
+    """(is the head, text) of a wildcard's or glob's longest literal end."""
+    if isinstance(condition, c.Wildcard):
+        if len(condition.tail) > len(condition.head):
+            return False, condition.tail
+        return (True, condition.head) if condition.head else None
+    if isinstance(condition, c.Glob) and condition.literal:
+        return True, condition.literal
+    return None
+
+
+#: Past this many (slot, child) entries one field's ranges overlap too much
+#: for slots to pay; they are then tested one by one.
+_MAX_RANGE_ENTRIES = 200_000
+
+
+def _fill_ranges(step: Step, numeric: list[tuple[c.Numeric, Node]]
+                 ) -> bool:
+    """Slot the numeric ranges of a step; False if they overlap too much."""
+    if not numeric:
+        return True
+    bounds = sorted({b for cond, _ in numeric for b in (cond.low, cond.high)
+                     if b is not None})
+    position = {bound: index for index, bound in enumerate(bounds)}
+    slots: list[list[Node]] = [[] for _ in range(2 * len(bounds) + 1)]
+    entries = 0
+    for cond, child in numeric:
+        first = (0 if cond.low is None else
+                 2 * position[cond.low] + (2 if cond.low_open else 1))
+        last = (2 * len(bounds) if cond.high is None else
+                2 * position[cond.high] + (0 if cond.high_open else 1))
+        entries += max(0, last - first + 1)
+        if entries > _MAX_RANGE_ENTRIES:
+            return False
+        for slot in range(first, last + 1):
+            slots[slot].append(child)
+    step.bounds = bounds
+    step.ranges = tuple(_unique(slot) for slot in slots)
+    return True
 
 
 def _unique(nodes: list[Node]) -> _Children:
