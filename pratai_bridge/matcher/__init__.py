@@ -84,10 +84,12 @@ import logging
 import types
 from collections.abc import Mapping
 from collections.abc import Sequence
+from typing import Any
 
 from pratai_bridge import _gc
 from pratai_bridge.events.model import Event
 from pratai_bridge.filters import _index
+from pratai_bridge.filters._conditions import value_key
 from pratai_bridge.filters import project as project_filter
 from pratai_bridge.filters.base import Filter
 from pratai_bridge.matcher import _read
@@ -230,7 +232,7 @@ class Matcher:
               ) -> tuple[list[int], bool, _read.EventFields]:
         """(candidate indexes, some read was ambiguous, the event's fields)."""
         fields = _read.EventFields(event)
-        cache: dict[int, tuple[list, bool]] = {}
+        cache: dict[int, tuple[list[Any], bool]] = {}
         found: list[int] = []
         ambiguous = False
         stack = [self._root]
@@ -243,12 +245,22 @@ class Matcher:
                 if read is None:
                     read = cache[step.path_id] = _read.read(fields,
                                                             step.path)
-                if read[1]:
+                values, unsure = read
+                if unsure:
                     ambiguous = True
+                elif step.only_exact and len(values) == 1:
+                    # The common step: one value, a dict of exact values.
+                    value = values[0]
+                    reached = step.exact.get(
+                        value if value.__class__ is str
+                        else value_key(value))
+                    if reached:
+                        stack.extend(reached)
+                    continue
                 # Children go straight onto the stack; one value may reach
                 # a child by two conditions (a prefix and an exact value).
                 before = len(stack)
-                step.advance(read[0], read[1], stack)
+                step.advance(values, unsure, stack)
                 if len(stack) - before > 1:
                     reached = {id(n): n for n in stack[before:]}
                     del stack[before:]

@@ -48,7 +48,7 @@ class Step:
     __slots__ = ('path_id', 'path', 'exact', 'prefixes', 'suffixes',
                  'folded_prefixes', 'folded_suffixes', 'folded', 'guarded',
                  'bounds', 'ranges', 'tested', 'present', 'absent',
-                 'needs_fold')
+                 'needs_fold', 'only_exact')
 
     def __init__(self, path_id: int, path: tuple[str, ...]) -> None:
         #: The field's number (for the per-event cache) and its path.
@@ -82,6 +82,8 @@ class Step:
         self.absent: _Children = ()
         #: Whether any folded edge exists (saves a lower() per value).
         self.needs_fold = False
+        #: Whether the exact dict is all there is (the walk's fast path).
+        self.only_exact = False
 
     def advance(self, values: Sequence[Any], ambiguous: bool,
                 into: list['Node']) -> None:
@@ -277,6 +279,9 @@ def _fill(step: Step, edges: list[tuple[c.Condition, Node]]) -> None:
     step.absent = _unique(absent)
     step.needs_fold = bool(step.folded or step.folded_prefixes
                            or step.folded_suffixes)
+    step.only_exact = not (step.needs_fold or step.prefixes or step.suffixes
+                           or step.guarded or step.ranges or step.tested
+                           or step.present or step.absent)
 
 
 def _literal_part(condition: c.Condition) -> tuple[bool, str] | None:
