@@ -10,6 +10,8 @@ batches are journaled before the dispatcher drains.
 
 import logging
 import os
+import threading
+import time
 from collections.abc import Callable
 
 from oslo_config import cfg
@@ -23,6 +25,7 @@ from pratai_bridge.matcher import Matcher
 from pratai_bridge.pipeline import Pipeline
 from pratai_bridge.runners._loader import load_runner
 from pratai_bridge.subscriptions import loader
+from pratai_bridge.subscriptions.watch import DirectoryWatcher
 
 LOG = logging.getLogger(__name__)
 
@@ -33,10 +36,13 @@ def load_matcher(conf: cfg.ConfigOpts) -> Matcher:
     if not os.path.isdir(directory):
         LOG.warning('[subscriptions] directory %s does not exist: no '
                     'subscriptions', directory)
+    started = time.monotonic()
     subscriptions = loader.load_directory(directory)
-    LOG.info('Loaded %d subscriptions from %s', len(subscriptions),
-             conf.subscriptions.directory)
-    return Matcher(subscriptions)
+    matcher = Matcher(subscriptions)
+    LOG.info('Loaded %d subscriptions from %s (read, checked and compiled '
+             'in %.2f s)', len(subscriptions), directory,
+             time.monotonic() - started)
+    return matcher
 
 
 def make_pipeline(conf: cfg.ConfigOpts, journal: Journal,
@@ -61,6 +67,13 @@ class BridgeService:
             conf, self.journal, self.store, self.runner,
             lambda: self.pipeline.matcher.by_name)
         self.listener = NotificationListener(conf, self.pipeline)
+        # One reload at a time (SIGHUP and the watcher may both ask), so
+        # an older set never replaces a newer one.
+        self._reload_lock = threading.Lock()
+        self.watcher = (DirectoryWatcher(
+            conf.subscriptions.directory, self.reload_subscriptions,
+            conf.subscriptions.watch_debounce)
+            if conf.subscriptions.watch else None)
 
     def _wake(self) -> None:
         self.dispatcher.wake()
@@ -69,6 +82,8 @@ class BridgeService:
         self.journal.start()
         self.dispatcher.start()
         self.listener.start()
+        if self.watcher is not None:
+            self.watcher.start()
         LOG.info('pratai-bridge started')
 
     def stop(self) -> bool:
@@ -81,6 +96,8 @@ class BridgeService:
         next start, and their threads must not keep the process alive.
         """
         LOG.info('pratai-bridge stopping: draining in-flight work')
+        if self.watcher is not None:
+            self.watcher.stop()
         self.listener.stop()
         drained = self.dispatcher.stop(
             self._conf.dispatcher.stop_timeout or None)
@@ -90,19 +107,29 @@ class BridgeService:
         return drained
 
     def reload(self) -> bool:
-        """Reload subscriptions; on any problem keep the current ones."""
+        """SIGHUP: reload mutable options and subscriptions; on any problem
+        keep the current ones."""
         try:
             self._conf.mutate_config_files()
         except Exception:
             LOG.exception('Configuration reload failed; keeping the '
                           'options and subscriptions loaded before')
             return False
-        try:
-            matcher = load_matcher(self._conf)
-        except loader.SubscriptionError as exc:
-            LOG.error('Subscription reload failed; keeping the %d '
-                      'subscriptions loaded before:\n%s',
-                      len(self.pipeline.matcher), exc)
-            return False
-        self.pipeline.set_matcher(matcher)
+        return self.reload_subscriptions()
+
+    def reload_subscriptions(self) -> bool:
+        """Recompile the subscription files and swap the matcher in one
+        assignment; events in flight finish on the old one. On any problem
+        keep the current set and log each problem as ``file:line: msg``."""
+        with self._reload_lock:
+            try:
+                matcher = load_matcher(self._conf)
+            except loader.SubscriptionError as exc:
+                LOG.error('Subscription reload failed with %d problems; '
+                          'keeping the %d subscriptions loaded before',
+                          len(exc.problems), len(self.pipeline.matcher))
+                for problem in exc.problems:
+                    LOG.error('%s', problem)
+                return False
+            self.pipeline.set_matcher(matcher)
         return True

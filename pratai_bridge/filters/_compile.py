@@ -49,6 +49,12 @@ def _show(value: Any) -> str:
     return text if len(text) <= 60 else text[:57] + '...'
 
 
+def _is_mapping(value: Any) -> bool:
+    # dict first: isinstance against the Mapping ABC costs ten times more,
+    # and a large file compiles a hundred thousand specs.
+    return value.__class__ is dict or isinstance(value, Mapping)
+
+
 def _fail(path: str, message: str) -> FilterSpecError:
     return FilterSpecError(f'{path}: {message}' if path else message, path)
 
@@ -59,7 +65,7 @@ def _join(path: str, key: str) -> str:
 
 def compile_pattern(spec: Any, path: str = '') -> _tree.Pattern:
     """Compile one pattern mapping; raises FilterSpecError."""
-    if not isinstance(spec, Mapping):
+    if not _is_mapping(spec):
         raise _fail(path, 'a pattern must be a mapping of field names to '
                           f'lists of conditions, got {_show(spec)}')
     if not spec:
@@ -72,7 +78,7 @@ def compile_pattern(spec: Any, path: str = '') -> _tree.Pattern:
             parts.append(_compile_or(value, _join(path, key)))
             continue
         here = _join(path, key)
-        if isinstance(value, Mapping):
+        if _is_mapping(value):
             parts.append(_tree.Branch(key, compile_pattern(value, here)))
         elif isinstance(value, list):
             parts.append(_tree.Leaf(key, _compile_leaf(value, here), value))
@@ -106,7 +112,7 @@ def _compile_leaf(values: list[Any], path: str) -> tuple[c.Condition, ...]:
 
 def compile_condition(value: Any) -> c.Condition:
     """One condition from its spec; raises ValueError (no path)."""
-    if isinstance(value, Mapping):
+    if _is_mapping(value):
         if len(value) != 1:
             raise _Invalid('a condition mapping needs exactly one operator, '
                            f'got {_show(value)}')

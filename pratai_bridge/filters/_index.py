@@ -57,6 +57,11 @@ def conjoin(parts: list[Index | None]) -> Index:
     The clauses multiply out; past :data:`MAX_CLAUSES` the widest parts
     are left out (the result then only bounds, it is not exact).
     """
+    if all(part is not None and part.exact and len(part.clauses) == 1
+           for part in parts):
+        # The common case, one clause each: no product to take.
+        return Index((tuple(term for part in parts
+                            for term in part.clauses[0]),))  # type: ignore
     exact = True
     known: list[Index] = []
     for part in parts:
