@@ -28,7 +28,7 @@ def _leaf(leaf: _tree.Leaf, obj: Mapping[str, Any] | None,
     if leaf.match(obj):
         return []
     value = _MISSING if obj is None else obj.get(leaf.key, _MISSING)
-    values = _tree.leaf_values(value)
+    values = [] if value is _MISSING else _tree.leaf_values(value)
     if not values:
         found = ABSENT
     else:
