@@ -99,10 +99,10 @@ def _event(rng: random.Random, i: int) -> Event:
     """An event shaped like one of the samples, after normalization."""
     project = PROJECTS[rng.randrange(500)]
     kind = i % 6
-    common = dict(message_id=f'm-{i}', priority='info',
-                  timestamp='2026-11-28T03:02:28.177383Z',
-                  project_id=project, user_id='u' * 32,
-                  resource_id=f'r-{i}')
+    common = {'message_id': f'm-{i}', 'priority': 'info',
+              'timestamp': '2026-11-28T03:02:28.177383Z',
+              'project_id': project, 'user_id': 'u' * 32,
+              'resource_id': f'r-{i}'}
     if kind in (0, 1):  # Nova legacy / versioned
         state = rng.choice(['active', 'building', 'error'])
         details = {'state': state, 'host': f'compute-{rng.randrange(60)}',

@@ -1,4 +1,4 @@
-"""[subscriptions] options: where the subscription files are, and watching them."""
+"""[subscriptions] options: where the subscription files are; watching."""
 
 from oslo_config import cfg
 

@@ -262,9 +262,9 @@ class Matcher:
                 before = len(stack)
                 step.advance(values, unsure, stack)
                 if len(stack) - before > 1:
-                    reached = {id(n): n for n in stack[before:]}
+                    unique = {id(n): n for n in stack[before:]}
                     del stack[before:]
-                    stack.extend(reached.values())
+                    stack.extend(unique.values())
         return found, ambiguous, fields
 
 

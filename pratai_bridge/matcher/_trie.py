@@ -182,7 +182,8 @@ def field_order(clauses: Iterable[Clause]) -> dict[tuple[str, ...], int]:
     for clause in clauses:
         for path, _conditions in clause:
             uses[path] = uses.get(path, 0) + 1
-    first = {('event_type',): 0, ('project_id',): 1}
+    first: dict[tuple[str, ...], int] = {('event_type',): 0,
+                                         ('project_id',): 1}
     ranked = sorted(uses, key=lambda p: (first.get(p, 2), -uses[p], p))
     return {path: rank for rank, path in enumerate(ranked)}
 
@@ -223,60 +224,79 @@ def _freeze(draft: _Draft, paths: dict[int, tuple[str, ...]]) -> Node:
     return node
 
 
-def _fill(step: Step, edges: list[tuple[c.Condition, Node]]) -> None:
-    """Sort a field's (condition, child) edges into the step's tables."""
-    exact: dict[Any, list[Node]] = {}
-    folded: dict[str, list[Node]] = {}
-    affixes: dict[tuple[bool, bool], dict[int, dict[str, list[Node]]]] = {
-        (p, f): {} for p in (True, False) for f in (True, False)}
-    tested: list[tuple[c.Condition, Node]] = []
-    present: list[Node] = []
-    absent: list[Node] = []
-    numeric: list[tuple[c.Numeric, Node]] = []
-    guarded: dict[tuple[bool, int], dict[
-        str, list[tuple[c.Condition, Node]]]] = {}
-    for condition, child in edges:
+class _Tables:
+    """A field's edges being sorted by kind (see Step for each table)."""
+
+    def __init__(self) -> None:
+        self.exact: dict[Any, list[Node]] = {}
+        self.folded: dict[str, list[Node]] = {}
+        # (is prefix, ignores case) -> length -> text -> children
+        self.affixes: dict[tuple[bool, bool],
+                           dict[int, dict[str, list[Node]]]] = {
+            (p, f): {} for p in (True, False) for f in (True, False)}
+        self.guarded: dict[tuple[bool, int], dict[
+            str, list[tuple[c.Condition, Node]]]] = {}
+        self.numeric: list[tuple[c.Numeric, Node]] = []
+        self.tested: list[tuple[c.Condition, Node]] = []
+        self.present: list[Node] = []
+        self.absent: list[Node] = []
+
+    def file(self, condition: c.Condition, child: Node) -> None:
         if isinstance(condition, c.Exact):
             kind, value = condition.key
-            exact.setdefault(value if kind == 'string' else condition.key,
-                             []).append(child)
+            self.exact.setdefault(
+                value if kind == 'string' else condition.key,
+                []).append(child)
         elif isinstance(condition, (c.Prefix, c.Suffix)):
+            is_prefix = isinstance(condition, c.Prefix)
             text = (condition.prefix if isinstance(condition, c.Prefix)
                     else condition.suffix)
             if condition.ignore_case:
                 text = text.lower()
-            table = affixes[(isinstance(condition, c.Prefix),
-                             condition.ignore_case)]
-            table.setdefault(len(text), {}).setdefault(text, []).append(child)
+            self.affixes[(is_prefix, condition.ignore_case)].setdefault(
+                len(text), {}).setdefault(text, []).append(child)
         elif isinstance(condition, c.EqualsIgnoreCase):
             for value in condition.values:
-                folded.setdefault(value, []).append(child)
+                self.folded.setdefault(value, []).append(child)
         elif isinstance(condition, c.Exists):
-            (present if condition.present else absent).append(child)
+            (self.present if condition.present
+             else self.absent).append(child)
         elif isinstance(condition, c.Numeric):
-            numeric.append((condition, child))
-        elif _literal_part(condition) is not None:
-            head, text = _literal_part(condition)  # type: ignore[misc]
-            guarded.setdefault((head, len(text)), {}).setdefault(
+            self.numeric.append((condition, child))
+        elif (literal := _literal_part(condition)) is not None:
+            head, text = literal
+            self.guarded.setdefault((head, len(text)), {}).setdefault(
                 text, []).append((condition, child))
         else:
-            tested.append((condition, child))
-    step.exact = {k: _unique(v) for k, v in exact.items()}
-    step.folded = {k: _unique(v) for k, v in folded.items()}
-    step.prefixes, step.folded_prefixes, step.suffixes, \
-        step.folded_suffixes = (
-            tuple(sorted((n, {k: _unique(v) for k, v in t.items()})
-                         for n, t in affixes[key].items()))
-            for key in ((True, False), (True, True), (False, False),
-                        (False, True)))
+            self.tested.append((condition, child))
+
+    def affix_tables(self, prefix: bool, folded: bool) -> tuple[
+            tuple[int, dict[str, _Children]], ...]:
+        return tuple(sorted(
+            (length, {k: _unique(v) for k, v in table.items()})
+            for length, table in self.affixes[(prefix, folded)].items()))
+
+
+def _fill(step: Step, edges: list[tuple[c.Condition, Node]]) -> None:
+    """Sort a field's (condition, child) edges into the step's tables."""
+    tables = _Tables()
+    for condition, child in edges:
+        tables.file(condition, child)
+    step.exact = {k: _unique(v) for k, v in tables.exact.items()}
+    step.folded = {k: _unique(v) for k, v in tables.folded.items()}
+    step.prefixes = tables.affix_tables(True, False)
+    step.folded_prefixes = tables.affix_tables(True, True)
+    step.suffixes = tables.affix_tables(False, False)
+    step.folded_suffixes = tables.affix_tables(False, True)
     step.guarded = tuple(
         (head, length, {k: tuple(v) for k, v in table.items()})
-        for (head, length), table in sorted(guarded.items()))
-    if not _fill_ranges(step, numeric):
-        tested.extend(numeric)
+        for (head, length), table in sorted(tables.guarded.items()))
+    tested = tables.tested
+    if not _fill_ranges(step, tables.numeric):
+        tested = tested + list(tables.numeric)
     step.tested = tuple(tested)
-    step.present = _unique(present)
-    step.absent = _unique(absent)
+    step.present = _unique(tables.present)
+    step.absent = _unique(tables.absent)
     step.needs_fold = bool(step.folded or step.folded_prefixes
                            or step.folded_suffixes)
     step.only_exact = not (step.needs_fold or step.prefixes or step.suffixes

@@ -25,6 +25,7 @@ from collections.abc import Callable
 
 from watchdog import events
 from watchdog import observers
+from watchdog.observers.api import BaseObserver
 
 from pratai_bridge.subscriptions.loader import SUFFIXES
 
@@ -58,7 +59,7 @@ class _Handler(events.FileSystemEventHandler):
 class DirectoryWatcher:
     """Run ``on_change`` after changes to ``directory`` settle."""
 
-    def __init__(self, directory: str, on_change: Callable[[], None],
+    def __init__(self, directory: str, on_change: Callable[[], object],
                  debounce: float = 1.0) -> None:
         self._directory = directory
         self._on_change = on_change
@@ -70,7 +71,7 @@ class DirectoryWatcher:
         # When the last relevant event came (time.monotonic).
         self._last = 0.0
         self._stopping = False
-        self._observer: observers.Observer | None = None
+        self._observer: BaseObserver | None = None
         self._thread: threading.Thread | None = None
 
     def start(self) -> bool:

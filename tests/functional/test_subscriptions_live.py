@@ -59,9 +59,9 @@ def test_explain_a_file_and_a_journaled_event(make_bridge):
     for row in rows:
         by_name.setdefault(row['subscription'], []).append(row)
     assert set(by_name) == {'on-alarm', 'on-big-alarm'}
-    assert by_name['on-alarm'] == [dict(
-        file=path, subscription='on-alarm', matched=True, filter='',
-        field='', found='', condition='')]
+    assert by_name['on-alarm'] == [{
+        'file': path, 'subscription': 'on-alarm', 'matched': True,
+        'filter': '', 'field': '', 'found': '', 'condition': ''}]
     big = by_name['on-big-alarm']
     assert [r['matched'] for r in big] == [False, False]
     assert {r['filter'] for r in big} == {'filters[0] any'}

@@ -245,8 +245,9 @@ CASES = [
     ('or-parallel', {
         '$or': [{'metricName': ['CPUUtilization', 'ReadLatency']},
                 {'namespace': ['AWS/EC2', 'AWS/ES']}],
-        'detail': {'$or': [{'source': ['aws.cloudwatch']},
-                           {'detail-type': ['CloudWatch Alarm State Change']}]}},
+        'detail': {'$or': [
+            {'source': ['aws.cloudwatch']},
+            {'detail-type': ['CloudWatch Alarm State Change']}]}},
      [({'namespace': 'AWS/EC2', 'detail': {'source': 'aws.cloudwatch'}},
        True),
       ({'metricName': 'ReadLatency',
