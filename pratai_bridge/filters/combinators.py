@@ -13,7 +13,7 @@
 They nest to any depth, as Knative's trigger filters do. The names are
 part of the subscription language, not plugins: the loader builds the
 children (each a one-key mapping, like an item of ``filters``) and hands
-them over; a plugin registered under one of these names is refused.
+them over; a plugin registered under one of these names is never used.
 
 In the matcher's index, ``all`` takes part as the conjunction of its
 children and ``any`` as their disjunction when every child can be indexed;
