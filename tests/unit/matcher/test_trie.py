@@ -53,11 +53,11 @@ def test_a_step_reaches_the_children_whose_condition_holds(conditions,
                                                            ambiguous):
     children = [_trie.Node() for _ in conditions]
     step = _trie.Step(0, ('f',))
-    _trie._fill(step, list(zip(conditions, children)))
+    _trie._fill(step, list(zip(conditions, children, strict=True)))
     reached = []
     step.advance(values, ambiguous, reached)
     got = {id(n) for n in reached}
-    for condition, child in zip(conditions, children):
+    for condition, child in zip(conditions, children, strict=True):
         holds = (any(condition.test(v) for v in values) if values
                  else condition.matches_absent)
         if ambiguous and condition.matches_absent:
