@@ -4,8 +4,9 @@ For each size, in a fresh process (so resident memory is its own), N
 subscriptions are written as YAML files of 1,000 (as operators keep them),
 then read, validated and compiled (timed, and timed again end to end
 through ``service.load_matcher``: what a start, a SIGHUP or a watched
-change runs); then events shaped like the samples (Nova legacy and versioned, Swift PUT
-and GET, Aodh transitions and updates, over 500 projects) are matched for
+change runs); then events shaped like the samples (Nova legacy and
+versioned, Swift PUT and GET, Aodh transitions and updates, over 500
+projects) are matched for
 a while by the compiled matcher and by a linear scan over the same
 subscriptions (every filter of every subscription), in the same process.
 
