@@ -243,8 +243,7 @@ class Matcher:
             for step in node.steps:
                 read = cache.get(step.path_id)
                 if read is None:
-                    read = cache[step.path_id] = _read.read(fields,
-                                                            step.path)
+                    read = cache[step.path_id] = step.read(fields)
                 values, unsure = read
                 if unsure:
                     ambiguous = True

@@ -14,6 +14,7 @@ element's fields together there, a flat reading cannot.
 """
 
 import dataclasses
+from collections.abc import Callable
 from collections.abc import Mapping
 from typing import Any
 
@@ -102,3 +103,30 @@ def read(fields: EventFields, path: tuple[str, ...]
 
 
 _SCALARS = frozenset({str, int, float, bool, type(None)})
+
+Reader = Callable[[EventFields], tuple[list[Any], bool]]
+
+
+def reader(path: tuple[str, ...]) -> Reader:
+    """:func:`read` for one path, with a shortcut for the common shapes
+    (a top-level scalar; a scalar in ``details`` or ``payload``)."""
+    head = path[0]
+    if head not in ATTRIBUTE_KEYS or len(path) > 2:
+        return lambda fields: read(fields, path)
+    if len(path) == 1:
+        def read_top(fields: EventFields) -> tuple[list[Any], bool]:
+            value = getattr(fields.event, head)
+            if value.__class__ in _SCALARS:
+                return [value], False
+            return leaf_values(value), False
+        return read_top
+    key = path[1]
+
+    def read_nested(fields: EventFields) -> tuple[list[Any], bool]:
+        top = getattr(fields.event, head)
+        if top.__class__ is dict:
+            value = top.get(key, _MISSING)
+            if value.__class__ in _SCALARS:
+                return [value], False
+        return read(fields, path)
+    return read_nested

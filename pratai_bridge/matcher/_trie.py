@@ -25,6 +25,7 @@ from typing import Any
 
 from pratai_bridge.filters import _conditions as c
 from pratai_bridge.filters._index import Clause
+from pratai_bridge.matcher import _read
 
 # A trie edge's target list: the children one value (or one length) leads to.
 _Children = tuple['Node', ...]
@@ -45,7 +46,7 @@ class Node:
 class Step:
     """The edges for one field out of one node (see the module doc)."""
 
-    __slots__ = ('path_id', 'path', 'exact', 'prefixes', 'suffixes',
+    __slots__ = ('path_id', 'path', 'read', 'exact', 'prefixes', 'suffixes',
                  'folded_prefixes', 'folded_suffixes', 'folded', 'guarded',
                  'bounds', 'ranges', 'tested', 'present', 'absent',
                  'needs_fold', 'only_exact')
@@ -54,6 +55,8 @@ class Step:
         #: The field's number (for the per-event cache) and its path.
         self.path_id = path_id
         self.path = path
+        #: Reads the field's leaf values from an event (see _read).
+        self.read = _read.reader(path)
         #: Exact values: a str itself, other scalars by value_key.
         self.exact: dict[Any, _Children] = {}
         #: (length, {prefix: children}) for each prefix length in use;

@@ -1,5 +1,6 @@
 """The matcher: the index gives exactly what a linear scan gives."""
 
+import dataclasses
 import pathlib
 import random
 from unittest import mock
@@ -506,3 +507,13 @@ def test_every_document_key_is_read_from_the_event():
     fields = _read.EventFields(evt)
     for key, value in document.items():
         assert fields.top(key) == value
+
+
+@given(st.sampled_from(['payload', 'details', 'source', 'nope']),
+       st.lists(KEYS, max_size=2), PAYLOADS)
+def test_a_paths_shortcut_reader_reads_as_the_general_one(head, keys,
+                                                          payload):
+    evt = dataclasses.replace(event(payload=payload), details=payload)
+    path = (head, *keys)
+    fields = _read.EventFields(evt)
+    assert _read.reader(path)(fields) == _read.read(fields, path)
