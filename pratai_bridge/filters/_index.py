@@ -57,11 +57,14 @@ def conjoin(parts: list[Index | None]) -> Index:
     The clauses multiply out; past :data:`MAX_CLAUSES` the widest parts
     are left out (the result then only bounds, it is not exact).
     """
-    if all(part is not None and part.exact and len(part.clauses) == 1
-           for part in parts):
+    terms: list[Term] = []
+    for part in parts:
+        if part is None or not part.exact or len(part.clauses) != 1:
+            break
+        terms.extend(part.clauses[0])
+    else:
         # The common case, one clause each: no product to take.
-        return Index((tuple(term for part in parts
-                            for term in part.clauses[0]),))  # type: ignore
+        return Index((tuple(terms),))
     exact = True
     known: list[Index] = []
     for part in parts:
@@ -111,14 +114,20 @@ def from_globs(globs: tuple[str, ...], exact: bool) -> Index:
 
 def from_pattern(pattern: _tree.Pattern, path: Path = ()) -> Index:
     """The clauses of a compiled pattern (exact; ``$or`` multiplies out)."""
+    terms: list[Term] = []
     parts: list[Index | None] = []
     for part in pattern.parts:
         if isinstance(part, _tree.Leaf):
-            term: Term = (path + (part.key,), part.conditions)
-            parts.append(Index(((term,),)))
+            terms.append((path + (part.key,), part.conditions))
         elif isinstance(part, _tree.Branch):
-            parts.append(from_pattern(part.pattern, path + (part.key,)))
+            nested = from_pattern(part.pattern, path + (part.key,))
+            if len(nested.clauses) == 1 and nested.exact:
+                terms.extend(nested.clauses[0])  # no $or below: one clause
+            else:
+                parts.append(nested)
         else:
             parts.append(disjoin([from_pattern(alt, path)
                                   for alt in part.alternatives]))
-    return conjoin(parts)
+    if not parts:
+        return Index((tuple(terms),))
+    return conjoin([Index((tuple(terms),)), *parts])

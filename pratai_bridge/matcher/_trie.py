@@ -282,6 +282,17 @@ class _Tables:
 
 def _fill(step: Step, edges: list[tuple[c.Condition, Node]]) -> None:
     """Sort a field's (condition, child) edges into the step's tables."""
+    if all(condition.__class__ is c.Exact for condition, _ in edges):
+        # Most steps: exact values only (an event type, a project, a
+        # container); no other table to build.
+        exact: dict[Any, list[Node]] = {}
+        for condition, child in edges:
+            key = condition.key  # type: ignore[attr-defined]
+            exact.setdefault(key[1] if key[0] == 'string' else key,
+                             []).append(child)
+        step.exact = {k: _unique(v) for k, v in exact.items()}
+        step.only_exact = True
+        return
     tables = _Tables()
     for condition, child in edges:
         tables.file(condition, child)
