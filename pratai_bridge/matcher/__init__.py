@@ -210,23 +210,30 @@ class Matcher:
 
     def match(self, event: Event) -> list[Subscription]:
         """The subscriptions ``event`` matches, in subscription order."""
-        return list(self.match_event(event).subscriptions)
+        return self._match(event, [])
 
     def match_event(self, event: Event) -> MatchResult:
         """:meth:`match`, with the filters that raised on the way."""
+        failures: list[FilterFailure] = []
+        matched = self._match(event, failures)
+        if not matched and not failures:
+            return _NOTHING
+        return MatchResult(tuple(matched), tuple(failures))
+
+    def _match(self, event: Event, failures: list[FilterFailure]
+               ) -> list[Subscription]:
         found, ambiguous, fields = self._walk(event)
         if not found:
-            return _NOTHING
+            return []
         entries = self._entries
         matched = []
-        failures: list[FilterFailure] = []
-        for index in sorted(set(found)):
+        for index in sorted(set(found)) if len(found) > 1 else found:
             entry = entries[index]
             if (ambiguous or not entry.exact) and not _check(
                     entry.subscription, fields, failures):
                 continue
             matched.append(entry.subscription)
-        return MatchResult(tuple(matched), tuple(failures))
+        return matched
 
     def _walk(self, event: Event
               ) -> tuple[list[int], bool, _read.EventFields]:
