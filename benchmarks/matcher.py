@@ -50,7 +50,7 @@ PER_FILE = 1000
 KINDS = [
     # Nova legacy and versioned creations on some hosts: exact + prefix.
     ("event_type: [compute.instance.create.end, instance.create.end]\n"
-     "      - pattern: {{details: {{host: [{{prefix: compute-{h}}}]}}}}"),
+     "      - pattern: {{details: {{host: [{{prefix: compute-{h:02d}}}]}}}}"),
     # Swift uploads into one container: exact + suffix.
     ("event_type: objectstore.http.request\n"
      "      - pattern: {{details: {{container: [bucket-{c}], method: [PUT],"
@@ -63,7 +63,7 @@ KINDS = [
     # Aodh: an alarm that fired, from any state but alarm.
     ("event_type: [alarm.state_transition, alarm.update]\n"
      "      - pattern: {{details: {{state: [alarm], previous: "
-     "[{{anything-but: alarm}}], alarm_id: [{{exists: true}}]}}}}"),
+     "[{{anything-but: alarm}}], alarm_id: [a-{a}]}}}}"),
     # Nova: wildcard names and $or over legacy/versioned states.
     ("pattern:\n"
      "          event_type: [{{wildcard: 'compute.instance.*.end'}}, "
@@ -85,8 +85,8 @@ def subscriptions_yaml(start: int, count: int, rng: random.Random) -> str:
     for n in range(start, start + count):
         kind = KINDS[n % len(KINDS)]
         lo = rng.randrange(0, 10_000)
-        spec = kind.format(n=n, h=n % 40, c=n % 300, lo=lo,
-                           hi=lo + rng.randrange(1, 100_000))
+        spec = kind.format(n=n, h=n % 40, c=n % 300, a=n % 100, lo=lo,
+                           hi=lo + rng.randrange(1, 5_000))
         lines += [f'  - name: sub-{n}', f'    function: fn-{n % 50}']
         if n % 50:
             lines.append(f'    project: "{PROJECTS[rng.randrange(500)]}"')
@@ -112,7 +112,8 @@ def _event(rng: random.Random, i: int) -> Event:
               'resource_id': f'r-{i}'}
     if kind in (0, 1):  # Nova legacy / versioned
         state = rng.choice(['active', 'building', 'error'])
-        details = {'state': state, 'host': f'compute-{rng.randrange(60)}',
+        details = {'state': state,
+                   'host': f'compute-{rng.randrange(60):02d}',
                    'display_name': f'web-{i}-{rng.randrange(300)}',
                    'instance_type': 'm1.tiny'}
         if kind == 0:
@@ -146,7 +147,8 @@ def _event(rng: random.Random, i: int) -> Event:
                      details=details, **common)
     state, previous = rng.choice([('alarm', 'ok'), ('ok', 'alarm'),
                                   ('alarm', 'insufficient data')])
-    details = {'alarm_id': f'a-{i}', 'state': state, 'previous': previous,
+    details = {'alarm_id': f'a-{rng.randrange(100)}', 'state': state,
+               'previous': previous,
                'current': state, 'severity': 'low', 'detail': {}}
     return Event(source='aodh', publisher_id='aodh.evaluator',
                  event_type=('alarm.state_transition' if kind == 4

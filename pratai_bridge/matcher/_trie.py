@@ -74,8 +74,9 @@ class Step:
         #: so only those whose literal part fits the value are tested.
         self.guarded: tuple[tuple[bool, int, dict[
             str, tuple[tuple[c.Condition, Node], ...]]], ...] = ()
-        #: Numeric ranges: the sorted distinct bounds, and for each slot
-        #: (2i: between bounds i-1 and i; 2i+1: on bound i) the children.
+        #: Numeric ranges: the sorted distinct bounds, and a segment tree
+        #: (heap order, leaves from len/2) over the slots (2i: between
+        #: bounds i-1 and i; 2i+1: on bound i) listing the children.
         self.bounds: list[float] = []
         self.ranges: tuple[_Children, ...] = ()
         #: (condition, child) tested one by one on each value.
@@ -115,7 +116,7 @@ class Step:
                     if found:
                         into.extend(found)
                 if self.ranges and c.is_number(value) and isfinite(value):
-                    into.extend(self.ranges[_slot(self.bounds, value)])
+                    self._numeric(value, into)
             for condition, child in self.tested:
                 if condition.test(value):
                     into.append(child)
@@ -123,6 +124,15 @@ class Step:
             into.extend(self.present)
         if not values or ambiguous:
             into.extend(self.absent)
+
+    def _numeric(self, value: float, into: list['Node']) -> None:
+        ranges = self.ranges
+        node = _slot(self.bounds, value) + len(ranges) // 2
+        while node:
+            found = ranges[node]
+            if found:
+                into.extend(found)
+            node //= 2
 
     def _guarded(self, value: str, into: list['Node']) -> None:
         size = len(value)
@@ -305,10 +315,8 @@ def _fill(step: Step, edges: list[tuple[c.Condition, Node]]) -> None:
     step.guarded = tuple(
         (head, length, {k: tuple(v) for k, v in table.items()})
         for (head, length), table in sorted(tables.guarded.items()))
-    tested = tables.tested
-    if not _fill_ranges(step, tables.numeric):
-        tested = tested + list(tables.numeric)
-    step.tested = tuple(tested)
+    _fill_ranges(step, tables.numeric)
+    step.tested = tuple(tables.tested)
     step.present = _unique(tables.present)
     step.absent = _unique(tables.absent)
     step.needs_fold = bool(step.folded or step.folded_prefixes
@@ -329,34 +337,41 @@ def _literal_part(condition: c.Condition) -> tuple[bool, str] | None:
     return None
 
 
-#: Past this many (slot, child) entries one field's ranges overlap too much
-#: for slots to pay; they are then tested one by one.
-_MAX_RANGE_ENTRIES = 200_000
-
-
 def _fill_ranges(step: Step, numeric: list[tuple[c.Numeric, Node]]
-                 ) -> bool:
-    """Slot the numeric ranges of a step; False if they overlap too much."""
+                 ) -> None:
+    """File a step's numeric ranges in a segment tree over the slots.
+
+    The obvious table, every slot listing every range that covers it, is
+    quadratic when ranges overlap (a few hundred ">= n" rules made it
+    200,000 entries); a segment tree files each range in O(log n) nodes
+    and a value collects its ranges on one leaf-to-root path.
+    """
     if not numeric:
-        return True
+        return
     bounds = sorted({b for cond, _ in numeric for b in (cond.low, cond.high)
                      if b is not None})
     position = {bound: index for index, bound in enumerate(bounds)}
-    slots: list[list[Node]] = [[] for _ in range(2 * len(bounds) + 1)]
-    entries = 0
+    size = 1
+    while size < 2 * len(bounds) + 1:
+        size *= 2
+    tree: list[list[Node]] = [[] for _ in range(2 * size)]
     for cond, child in numeric:
         first = (0 if cond.low is None else
                  2 * position[cond.low] + (2 if cond.low_open else 1))
         last = (2 * len(bounds) if cond.high is None else
                 2 * position[cond.high] + (0 if cond.high_open else 1))
-        entries += max(0, last - first + 1)
-        if entries > _MAX_RANGE_ENTRIES:
-            return False
-        for slot in range(first, last + 1):
-            slots[slot].append(child)
+        low, high = first + size, last + size + 1
+        while low < high:
+            if low & 1:
+                tree[low].append(child)
+                low += 1
+            if high & 1:
+                high -= 1
+                tree[high].append(child)
+            low //= 2
+            high //= 2
     step.bounds = bounds
-    step.ranges = tuple(_unique(slot) for slot in slots)
-    return True
+    step.ranges = tuple(_unique(node) if node else () for node in tree)
 
 
 def _unique(nodes: list[Node]) -> _Children:
