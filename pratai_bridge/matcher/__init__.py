@@ -70,8 +70,10 @@ Where it departs from aws/event-ruler, and why
   field (the ByteMachine), which makes every wildcard and prefix cost the
   same. In Python a dict lookup per prefix length beats a byte automaton
   by far, so exact values, prefixes, suffixes and ignore-case values are
-  dicts and only wildcards, numeric ranges, anything-but and cidr are
-  tested one by one (among the conditions of one node's field only).
+  dicts, numeric ranges a segment tree, wildcards and globs are filed
+  under their literal head or tail, and only anything-but, cidr and
+  wildcards without a literal end are tested one by one (among the
+  conditions of one node's field only).
 * event-ruler keeps array consistency inside the automaton (array
   membership per field); we keep it by checking the candidates of the rare
   event whose read crossed a list of objects (above).

@@ -11,10 +11,12 @@ there.
 
 A :class:`Step` is one field of one node: the field's leaf values move the
 walk to children through a dict of exact values, dicts of prefixes and
-suffixes by length, a dict of lower-cased values, the present/absent edges
-of ``exists``, and, for the conditions no dict can look up (numeric,
-anything-but, wildcard, cidr, globs), a list tested one by one: only the
-conditions of this node's field, never those of other subscriptions.
+suffixes by length, a dict of lower-cased values, a segment tree of
+numeric ranges, dicts of wildcards and globs by their literal head or tail
+(then tested), the present/absent edges of ``exists``, and, for the
+conditions nothing can look up (anything-but, cidr), a list tested one by
+one: only the conditions of this node's field, never those of other
+subscriptions.
 """
 
 import bisect

@@ -184,7 +184,8 @@ def _filter(spec: Mapping[str, Any], node: yaml.Node, label: str,
     if name not in known:
         found.append((_yaml.line(key_node), (
             f'{label}: unknown filter {str(name)!r}; known filters: '
-            + ', '.join(sorted(known | set(combinators.NAMES))))))
+            + ', '.join(sorted(known)) + '; combinators: '
+            + ', '.join(sorted(combinators.NAMES)))))
         return None
     try:
         built: Filter = manager[name].plugin(argument)

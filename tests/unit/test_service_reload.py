@@ -58,10 +58,11 @@ def test_a_broken_file_keeps_the_set_and_logs_each_problem(service,
     assert bridge.reload_subscriptions()
     kept = bridge.pipeline.matcher
     (directory / 'b.yaml').write_text(BROKEN)
-    with caplog.at_level(logging.ERROR):
+    with caplog.at_level(logging.ERROR, logger='pratai_bridge.service'):
         assert not bridge.reload_subscriptions()
     assert bridge.pipeline.matcher is kept
-    lines = [r.getMessage() for r in caplog.records]
+    lines = [r.getMessage() for r in caplog.records
+             if r.name == 'pratai_bridge.service']
     assert lines[0].startswith('Subscription reload failed with 2 '
                                'problems; keeping the 1 subscriptions')
     assert lines[1].startswith(f'{directory}/b.yaml:5: subscription '

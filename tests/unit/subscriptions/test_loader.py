@@ -123,7 +123,7 @@ class TestValidFiles:
         subscriptions, found = loader.load_files([path])
         assert [p.message for p in found] == [
             "subscription 'a': unknown filter 'evnt'; known filters: "
-            'all, any, event_type, not, pattern, project']
+            'event_type, pattern, project; combinators: all, any, not']
 
 
 class TestSchemaProblems:
@@ -248,7 +248,8 @@ class TestFilterProblems:
                   - evnt_type: x
             ''') == [
             "s.yaml:6: subscription 'a': unknown filter 'evnt_type'; "
-            'known filters: all, any, event_type, not, pattern, project']
+            'known filters: event_type, pattern, project; combinators: all, '
+            'any, not']
 
     def test_spec_error_at_the_offending_condition(self, tmp_path):
         assert problems(tmp_path, '''
@@ -343,7 +344,8 @@ class TestFilterProblems:
             "function': use 1 to 128 letters, digits, '_', '.' or '-', "
             'starting with a letter or a digit',
             "s.yaml:4: subscription 'a': unknown filter 'evnt'; known "
-            'filters: all, any, event_type, not, pattern, project',
+            'filters: event_type, pattern, project; combinators: all, any, '
+            'not',
         ]
 
     def test_spec_errors_keep_their_path(self):
@@ -442,7 +444,8 @@ class TestDuplicateNames:
               - {name: one, function: g}
             ''') == [
             "s.yaml:2: subscription 'one': unknown filter 'bad'; known "
-            'filters: all, any, event_type, not, pattern, project',
+            'filters: event_type, pattern, project; combinators: all, any, '
+            'not',
             "s.yaml:3: duplicate subscription name 'one'; first defined "
             'at s.yaml:2',
         ]

@@ -47,7 +47,7 @@ def test_errors_inside_combinators_point_at_their_line(tmp_path):
         "s.yaml:8: subscription 's': filter 'pattern': details.n: "
         "numeric: \"x\" is not a number",
         "s.yaml:9: subscription 's': unknown filter 'evnt'; known filters: "
-        'all, any, event_type, not, pattern, project',
+        'event_type, pattern, project; combinators: all, any, not',
     ]
 
 
