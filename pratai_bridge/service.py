@@ -30,14 +30,19 @@ from pratai_bridge.subscriptions.watch import DirectoryWatcher
 LOG = logging.getLogger(__name__)
 
 
-def load_matcher(conf: cfg.ConfigOpts) -> Matcher:
-    """Load the subscription directory; raises loader.SubscriptionError."""
+def load_matcher(conf: cfg.ConfigOpts,
+                 cache: loader.FileCache | None = None) -> Matcher:
+    """Load the subscription directory; raises loader.SubscriptionError.
+
+    With ``cache``, files whose content did not change since the last load
+    through it are not parsed again (a reload after one file changed).
+    """
     directory = conf.subscriptions.directory
     if not os.path.isdir(directory):
         LOG.warning('[subscriptions] directory %s does not exist: no '
                     'subscriptions', directory)
     started = time.monotonic()
-    subscriptions = loader.load_directory(directory)
+    subscriptions = loader.load_directory(directory, cache=cache)
     matcher = Matcher(subscriptions)
     LOG.info('Loaded %d subscriptions from %s (read, checked and compiled '
              'in %.2f s)', len(subscriptions), directory,
@@ -46,10 +51,10 @@ def load_matcher(conf: cfg.ConfigOpts) -> Matcher:
 
 
 def make_pipeline(conf: cfg.ConfigOpts, journal: Journal,
-                  on_new_executions: Callable[[], None] | None = None
-                  ) -> Pipeline:
+                  on_new_executions: Callable[[], None] | None = None,
+                  file_cache: loader.FileCache | None = None) -> Pipeline:
     """The event-side pipeline on ``journal`` with the configured files."""
-    return Pipeline(Normalizers(), load_matcher(conf), journal,
+    return Pipeline(Normalizers(), load_matcher(conf, file_cache), journal,
                     record_unmatched=conf.journal.record_unmatched_events,
                     on_new_executions=on_new_executions)
 
@@ -62,7 +67,11 @@ class BridgeService:
         self.journal = Journal(conf.journal.connection)
         self.store = store_loader.load_store(conf)
         self.runner = load_runner(conf)
-        self.pipeline = make_pipeline(conf, self.journal, self._wake)
+        # The subscription files as last read, so a reload parses only
+        # the files that changed.
+        self._file_cache = loader.FileCache()
+        self.pipeline = make_pipeline(conf, self.journal, self._wake,
+                                      self._file_cache)
         self.dispatcher = Dispatcher(
             conf, self.journal, self.store, self.runner,
             lambda: self.pipeline.matcher.by_name)
@@ -123,7 +132,7 @@ class BridgeService:
         keep the current set and log each problem as ``file:line: msg``."""
         with self._reload_lock:
             try:
-                matcher = load_matcher(self._conf)
+                matcher = load_matcher(self._conf, self._file_cache)
             except loader.SubscriptionError as exc:
                 LOG.error('Subscription reload failed with %d problems; '
                           'keeping the %d subscriptions loaded before',

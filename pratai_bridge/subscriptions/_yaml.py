@@ -130,11 +130,20 @@ class _CachingLoader(_LOADER):  # type: ignore[valid-type,misc]
 
 
 def read(path: str) -> Parsed | Problem:
-    """(root node, data) of a file, or the problem reading it."""
+    """A file parsed, or the problem reading it."""
     try:
-        with open(path, encoding='utf-8') as stream:
-            text = stream.read()
-    except (OSError, UnicodeDecodeError) as exc:
+        with open(path, 'rb') as stream:
+            content = stream.read()
+    except OSError as exc:
+        return Problem(path, 1, f'cannot read the file: {exc}')
+    return parse_file(path, content)
+
+
+def parse_file(path: str, content: bytes) -> Parsed | Problem:
+    """A file's bytes parsed (``path`` names it in problems)."""
+    try:
+        text = content.decode('utf-8')
+    except UnicodeDecodeError as exc:
         return Problem(path, 1, f'cannot read the file: {exc}')
     try:
         return parse(text)

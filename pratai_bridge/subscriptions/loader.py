@@ -13,8 +13,11 @@ its broken subscriptions; :func:`load_directory` refuses the whole set if
 there is any problem, so a broken file is never silently dropped.
 """
 
+import dataclasses
+import hashlib
 import os
 import re
+from collections.abc import Callable
 from collections.abc import Mapping
 from collections.abc import Sequence
 from typing import Any
@@ -67,7 +70,7 @@ def list_files(directory: str) -> list[str]:
 
 def load_directory(directory: str,
                    filters: stevedore.ExtensionManager | None = None,
-                   ) -> list[Subscription]:
+                   cache: 'FileCache | None' = None) -> list[Subscription]:
     """Load every subscription file of a directory; raise on any problem.
 
     A missing directory means no subscriptions. Raises SubscriptionError
@@ -75,20 +78,74 @@ def load_directory(directory: str,
     """
     if os.path.exists(directory) and not os.path.isdir(directory):
         raise SubscriptionError([Problem(directory, 1, 'not a directory')])
-    subscriptions, problems = load_files(list_files(directory), filters)
+    subscriptions, problems = load_files(list_files(directory), filters,
+                                         cache)
     if problems:
         raise SubscriptionError(problems)
     return subscriptions
 
 
+@dataclasses.dataclass(frozen=True)
+class _Item:
+    """One item of a file, before names are checked across files."""
+
+    #: Its name if valid (a broken subscription still claims its name).
+    name: str | None
+    #: The line of its ``name`` key, and ``file:line`` of the item.
+    name_line: int
+    origin: str
+    #: The subscription, if the item has no problem of its own.
+    subscription: Subscription | None
+
+
+@dataclasses.dataclass(frozen=True)
+class _FileResult:
+    """What one file holds: its items and its own (line, message)s."""
+
+    items: tuple[_Item, ...] = ()
+    found: tuple[tuple[int, str], ...] = ()
+
+
+class FileCache:
+    """Each file as last read, kept by its content, for reloads.
+
+    A reload after one file of ten changed parses one file: a file whose
+    bytes are the same (sha256) is not parsed or checked again, and its
+    (immutable) subscriptions are reused. Names are still checked across
+    all files on every load. Owned by one loader user (the service), which
+    serializes its loads; not safe for concurrent loads.
+    """
+
+    def __init__(self) -> None:
+        # path -> (sha256 of the content, what it held)
+        self._files: dict[str, tuple[str, _FileResult]] = {}
+
+    def result(self, path: str, content: bytes,
+               parse: Callable[[bytes], _FileResult]) -> _FileResult:
+        digest = hashlib.sha256(content).hexdigest()
+        cached = self._files.get(path)
+        if cached is not None and cached[0] == digest:
+            return cached[1]
+        result = parse(content)
+        self._files[path] = (digest, result)
+        return result
+
+    def keep_only(self, paths: Sequence[str]) -> None:
+        """Forget files that are no longer loaded."""
+        for path in set(self._files) - set(paths):
+            del self._files[path]
+
+
 def load_files(paths: Sequence[str],
                filters: stevedore.ExtensionManager | None = None,
+               cache: FileCache | None = None,
                ) -> tuple[list[Subscription], list[Problem]]:
     """Load the given files, in order: (valid subscriptions, problems).
 
     ``filters`` is the filter plugin manager; by default every plugin of
     the ``pratai_bridge.filters`` namespace (tests pass
-    ``ExtensionManager.make_test_instance``).
+    ``ExtensionManager.make_test_instance``). ``cache`` skips files that
+    did not change since it last saw them.
     """
     if filters is None:
         filters = stevedore.ExtensionManager(FILTER_NAMESPACE,
@@ -98,31 +155,54 @@ def load_files(paths: Sequence[str],
     problems: list[Problem] = []
     with _gc.paused():
         for path in paths:
-            loaded, found = _load_file(path, filters, seen)
-            subscriptions.extend(loaded)
-            problems.extend(found)
+            result = _file_result(path, filters, cache)
+            found = list(result.found)
+            for item in result.items:
+                if item.name is not None and item.name in seen:
+                    found.append((item.name_line, (
+                        f'duplicate subscription name {item.name!r}; '
+                        f'first defined at {seen[item.name]}')))
+                    continue
+                if item.name is not None:
+                    seen[item.name] = item.origin
+                if item.subscription is not None:
+                    subscriptions.append(item.subscription)
+            found.sort(key=lambda line_message: line_message[0])
+            problems.extend(Problem(path, line, msg) for line, msg in found)
+    if cache is not None:
+        cache.keep_only(paths)
     return subscriptions, problems
 
 
-def _load_file(path: str, filters: stevedore.ExtensionManager,
-               seen: dict[str, str],
-               ) -> tuple[list[Subscription], list[Problem]]:
-    """One file's subscriptions and problems (sorted by line).
+def _file_result(path: str, filters: stevedore.ExtensionManager,
+                 cache: FileCache | None) -> _FileResult:
+    try:
+        with open(path, 'rb') as stream:
+            content = stream.read()
+    except OSError as exc:
+        return _FileResult(found=((1, f'cannot read the file: {exc}'),))
 
-    ``seen`` maps the names of all earlier subscriptions to their origin;
-    this file's are added to it.
-    """
-    parsed = _yaml.read(path)
+    def parse(content: bytes) -> _FileResult:
+        return _parse_file(path, content, filters)
+
+    return parse(content) if cache is None else cache.result(path, content,
+                                                            parse)
+
+
+def _parse_file(path: str, content: bytes,
+                filters: stevedore.ExtensionManager) -> _FileResult:
+    """One file's items and problems, names not yet checked across files."""
+    parsed = _yaml.parse_file(path, content)
     if isinstance(parsed, Problem):
-        return [], [parsed]
+        return _FileResult(found=((parsed.line, parsed.message),))
     root, data = parsed.root, parsed.data
     if root is None:
-        return [], []  # An empty file (or only comments) has no rules.
+        return _FileResult()  # An empty file (or only comments).
     found = _yaml.duplicate_keys(parsed)
     schema_found, broken = _problems.schema_problems(data, root)
     found.extend(schema_found)
     items = data.get('subscriptions') if isinstance(data, Mapping) else None
-    subscriptions = []
+    kept = []
     for index, item in enumerate(items if isinstance(items, list) else ()):
         if not isinstance(item, Mapping):
             continue  # The schema errors say so.
@@ -131,18 +211,12 @@ def _load_file(path: str, filters: stevedore.ExtensionManager,
         label = _problems.label_of(data, ['subscriptions', index])
         built, filter_problems = _filters(item, node, label, filters)
         found.extend(filter_problems)
-        name = _problems.name_of(item)
-        if name in seen:
-            found.append((_yaml.line(_yaml.node_at(node, ['name'])),
-                          f'duplicate subscription name {name!r}; first '
-                          f'defined at {seen[name]}'))
-            continue
-        if name is not None:
-            seen[name] = origin
-        if index not in broken and not filter_problems:
-            subscriptions.append(_subscription(item, built, origin))
-    found.sort(key=lambda line_message: line_message[0])
-    return subscriptions, [Problem(path, line, msg) for line, msg in found]
+        valid = index not in broken and not filter_problems
+        kept.append(_Item(
+            _problems.name_of(item),
+            _yaml.line(_yaml.node_at(node, ['name'])), origin,
+            _subscription(item, built, origin) if valid else None))
+    return _FileResult(tuple(kept), tuple(found))
 
 
 # Building subscriptions ----------------------------------------------------

@@ -78,12 +78,12 @@ def test_reloads_run_one_at_a_time(service, monkeypatch):
     peak = []
     real = BridgeService.reload_subscriptions.__globals__['load_matcher']
 
-    def slow(conf):
+    def slow(conf, cache=None):
         inside.append(1)
         peak.append(len(inside))
         try:
             threading.Event().wait(0.05)
-            return real(conf)
+            return real(conf, cache)
         finally:
             inside.pop()
 
@@ -96,6 +96,19 @@ def test_reloads_run_one_at_a_time(service, monkeypatch):
     for thread in threads:
         thread.join()
     assert max(peak) == 1 and len(peak) == 4
+
+
+def test_a_reload_parses_only_the_files_that_changed(service):
+    bridge, directory = service
+    (directory / 'a.yaml').write_text(GOOD)
+    (directory / 'c.yaml').write_text(GOOD.replace('name: a', 'name: c'))
+    assert bridge.reload_subscriptions()
+    first = bridge.pipeline.matcher.by_name
+    (directory / 'c.yaml').write_text(GOOD.replace('name: a', 'name: d'))
+    assert bridge.reload_subscriptions()
+    second = bridge.pipeline.matcher.by_name
+    assert list(second) == ['a', 'd']
+    assert second['a'] is first['a']  # a.yaml was not parsed again
 
 
 def test_the_watcher_follows_the_options(service, tmp_path):

@@ -513,3 +513,53 @@ class TestExampleFiles:
         names = sorted(p.name for p in EXAMPLES.glob('*.yaml'))
         assert names == ['10-instance-created.yaml',
                          '20-object-uploaded.yaml', '30-alarm-fired.yaml']
+
+
+class TestFileCache:
+    def test_unchanged_files_are_not_parsed_again(self, tmp_path):
+        cache = loader.FileCache()
+        one = write(tmp_path, '1.yaml', '''
+            subscriptions: [{name: a, function: f}]
+            ''')
+        two = write(tmp_path, '2.yaml', '''
+            subscriptions: [{name: b, function: f}]
+            ''')
+        first, found = loader.load_files([one, two], manager(), cache)
+        assert found == []
+        write(tmp_path, '2.yaml', '''
+            subscriptions: [{name: b, function: g}]
+            ''')
+        second, found = loader.load_files([one, two], manager(), cache)
+        assert found == []
+        assert second[0] is first[0]
+        assert second[1] is not first[1] and second[1].function == 'g'
+
+    def test_names_are_still_checked_across_files(self, tmp_path):
+        cache = loader.FileCache()
+        one = write(tmp_path, '1.yaml', 'subscriptions: [{name: a, '
+                                        'function: f}]\n')
+        two = write(tmp_path, '2.yaml', 'subscriptions: [{name: b, '
+                                        'function: f}]\n')
+        assert loader.load_files([one, two], manager(), cache)[1] == []
+        write(tmp_path, '1.yaml', 'subscriptions: [{name: b, function: f}]\n')
+        subscriptions, found = loader.load_files([one, two], manager(),
+                                                 cache)
+        assert [s.name for s in subscriptions] == ['b']
+        assert [str(p) for p in found] == [
+            f"{two}:1: duplicate subscription name 'b'; first defined at "
+            f'{one}:1']
+
+    def test_problems_come_back_from_the_cache_too(self, tmp_path):
+        cache = loader.FileCache()
+        bad = write(tmp_path, 'bad.yaml', 'subscriptions: [{name: a}]\n')
+        for _ in range(2):
+            subscriptions, found = loader.load_files([bad], manager(), cache)
+            assert subscriptions == [] and len(found) == 1
+            assert "missing required key 'function'" in found[0].message
+
+    def test_files_no_longer_loaded_are_forgotten(self, tmp_path):
+        cache = loader.FileCache()
+        one = write(tmp_path, '1.yaml', 'subscriptions: []\n')
+        loader.load_files([one], manager(), cache)
+        loader.load_files([], manager(), cache)
+        assert cache._files == {}
