@@ -256,14 +256,16 @@ class Matcher:
                 values, unsure = read
                 if unsure:
                     ambiguous = True
-                elif step.only_exact and len(values) == 1:
-                    # The common step: one value, a dict of exact values.
-                    value = values[0]
-                    reached = step.exact.get(
-                        value if value.__class__ is str
-                        else value_key(value))
-                    if reached:
-                        stack.extend(reached)
+                elif step.only_exact and len(values) < 2:
+                    # The common step: one value (or none: the field is
+                    # not there), a dict of exact values.
+                    if values:
+                        value = values[0]
+                        reached = step.exact.get(
+                            value if value.__class__ is str
+                            else value_key(value))
+                        if reached:
+                            stack.extend(reached)
                     continue
                 # Children go straight onto the stack; one value may reach
                 # a child by two conditions (a prefix and an exact value).
