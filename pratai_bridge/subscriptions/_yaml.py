@@ -12,6 +12,7 @@ while a file is parsed (:mod:`pratai_bridge._gc`).
 """
 
 import dataclasses
+import functools
 from collections.abc import Iterator
 from collections.abc import Sequence
 from typing import Any
@@ -108,25 +109,18 @@ def _build(node: yaml.Node, loader: Any, seen: set[int],
 
 
 class _CachingLoader(_LOADER):  # type: ignore[valid-type,misc]
-    """The safe loader, remembering each plain scalar's resolved tag.
+    """The safe loader, remembering each node's resolved tag.
 
     libyaml asks the Python resolver (a regex per candidate type) for every
-    scalar; keys and common values repeat thousands of times in a large
-    file. The cache lives and dies with one loader (one file).
+    node; keys and common values repeat thousands of times in a large
+    file. ``functools.lru_cache`` answers a repeat without running any
+    Python code; the cache lives and dies with one loader (one file).
     """
 
     def __init__(self, stream: str) -> None:
         super().__init__(stream)
-        self._tags: dict[tuple[str, Any], str] = {}
-
-    def resolve(self, kind: Any, value: Any, implicit: Any) -> str:
-        if kind is not yaml.ScalarNode:
-            return super().resolve(kind, value, implicit)
-        key = (value, implicit)
-        tag = self._tags.get(key)
-        if tag is None:
-            tag = self._tags[key] = super().resolve(kind, value, implicit)
-        return tag
+        self.resolve = functools.lru_cache(maxsize=None)(  # type: ignore
+            super().resolve)
 
 
 def read(path: str) -> Parsed | Problem:
