@@ -119,7 +119,7 @@ class _CachingLoader(_LOADER):  # type: ignore[valid-type,misc]
 
     def __init__(self, stream: str) -> None:
         super().__init__(stream)
-        self.resolve = functools.lru_cache(maxsize=None)(  # type: ignore
+        self.resolve = functools.lru_cache(maxsize=None)(
             super().resolve)
 
 
