@@ -121,6 +121,13 @@ class _CachingLoader(_LOADER):  # type: ignore[valid-type,misc]
         super().__init__(stream)
         self.resolve = functools.lru_cache(maxsize=None)(
             super().resolve)
+        if not self.yaml_path_resolvers:
+            # Without path resolvers (the safe loader has none) these are
+            # no-ops that libyaml still calls twice a node: C no-ops instead
+            # of Python ones.
+            no_paths: dict[Any, Any] = {}
+            self.descend_resolver = no_paths.get
+            self.ascend_resolver = tuple
 
 
 def read(path: str) -> Parsed | Problem:

@@ -203,10 +203,12 @@ def _parse_file(path: str, content: bytes,
     found.extend(schema_found)
     items = data.get('subscriptions') if isinstance(data, Mapping) else None
     kept = []
+    # The items' nodes, looked up once rather than from the root each time.
+    sequence = _yaml.node_at(root, ['subscriptions'])
     for index, item in enumerate(items if isinstance(items, list) else ()):
         if not isinstance(item, Mapping):
             continue  # The schema errors say so.
-        node = _yaml.node_at(root, ['subscriptions', index])
+        node = _yaml.node_at(sequence, [index])
         origin = f'{path}:{_yaml.line(node)}'
         label = _problems.label_of(data, ['subscriptions', index])
         built, filter_problems = _filters(item, node, label, filters)
