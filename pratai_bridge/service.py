@@ -10,6 +10,8 @@ batches are journaled before the dispatcher drains.
 
 import logging
 import os
+import threading
+import time
 from collections.abc import Callable
 
 from oslo_config import cfg
@@ -25,6 +27,7 @@ from pratai_bridge.metrics import Metrics
 from pratai_bridge.pipeline import Pipeline
 from pratai_bridge.runners._loader import load_runner
 from pratai_bridge.subscriptions import loader
+from pratai_bridge.subscriptions.watch import DirectoryWatcher
 
 LOG = logging.getLogger(__name__)
 #: seconds between two counts of the journal's rows for /metrics: counting
@@ -32,23 +35,31 @@ LOG = logging.getLogger(__name__)
 _JOURNAL_ROWS_INTERVAL = 15.0
 
 
-def load_matcher(conf: cfg.ConfigOpts) -> Matcher:
-    """Load the subscription directory; raises loader.SubscriptionError."""
+def load_matcher(conf: cfg.ConfigOpts,
+                 cache: loader.FileCache | None = None) -> Matcher:
+    """Load the subscription directory; raises loader.SubscriptionError.
+
+    With ``cache``, files whose content did not change since the last load
+    through it are not parsed again (a reload after one file changed).
+    """
     directory = conf.subscriptions.directory
     if not os.path.isdir(directory):
         LOG.warning('[subscriptions] directory %s does not exist: no '
                     'subscriptions', directory)
-    subscriptions = loader.load_directory(directory)
-    LOG.info('Loaded %d subscriptions from %s', len(subscriptions),
-             conf.subscriptions.directory)
-    return Matcher(subscriptions)
+    started = time.monotonic()
+    subscriptions = loader.load_directory(directory, cache=cache)
+    matcher = Matcher(subscriptions)
+    LOG.info('Loaded %d subscriptions from %s (read, checked and compiled '
+             'in %.2f s)', len(subscriptions), directory,
+             time.monotonic() - started)
+    return matcher
 
 
 def make_pipeline(conf: cfg.ConfigOpts, journal: Journal,
-                  on_new_executions: Callable[[], None] | None = None
-                  ) -> Pipeline:
+                  on_new_executions: Callable[[], None] | None = None,
+                  file_cache: loader.FileCache | None = None) -> Pipeline:
     """The event-side pipeline on ``journal`` with the configured files."""
-    return Pipeline(Normalizers(), load_matcher(conf), journal,
+    return Pipeline(Normalizers(), load_matcher(conf, file_cache), journal,
                     record_unmatched=conf.journal.record_unmatched_events,
                     on_new_executions=on_new_executions)
 
@@ -61,13 +72,24 @@ class BridgeService:
         self.journal = Journal(conf.journal.connection)
         self.store = store_loader.load_store(conf)
         self.runner = load_runner(conf)
-        self.pipeline = make_pipeline(conf, self.journal, self._wake)
+        # The subscription files as last read, so a reload parses only
+        # the files that changed.
+        self._file_cache = loader.FileCache()
+        self.pipeline = make_pipeline(conf, self.journal, self._wake,
+                                      self._file_cache)
         self.dispatcher = Dispatcher(
             conf, self.journal, self.store, self.runner,
             lambda: self.pipeline.matcher.by_name)
         self.listener = NotificationListener(conf, self.pipeline)
         self.metrics = Metrics()
         self.api = self._build_api() if conf.api.enabled else None
+        # One reload at a time (SIGHUP and the watcher may both ask), so
+        # an older set never replaces a newer one.
+        self._reload_lock = threading.Lock()
+        self.watcher = (DirectoryWatcher(
+            conf.subscriptions.directory, self.reload_subscriptions,
+            conf.subscriptions.watch_debounce)
+            if conf.subscriptions.watch else None)
 
     def _wake(self) -> None:
         self.dispatcher.wake()
@@ -76,6 +98,8 @@ class BridgeService:
         self.journal.start()
         self.dispatcher.start()
         self.listener.start()
+        if self.watcher is not None:
+            self.watcher.start()
         self._start_api()
         LOG.info('pratai-bridge started')
 
@@ -90,6 +114,8 @@ class BridgeService:
         """
         LOG.info('pratai-bridge stopping: draining in-flight work')
         self._stop_api()
+        if self.watcher is not None:
+            self.watcher.stop()
         self.listener.stop()
         drained = self.dispatcher.stop(
             self._conf.dispatcher.stop_timeout or None)
@@ -133,19 +159,29 @@ class BridgeService:
             self.api.stop()
 
     def reload(self) -> bool:
-        """Reload subscriptions; on any problem keep the current ones."""
+        """SIGHUP: reload mutable options and subscriptions; on any problem
+        keep the current ones."""
         try:
             self._conf.mutate_config_files()
         except Exception:
             LOG.exception('Configuration reload failed; keeping the '
                           'options and subscriptions loaded before')
             return False
-        try:
-            matcher = load_matcher(self._conf)
-        except loader.SubscriptionError as exc:
-            LOG.error('Subscription reload failed; keeping the %d '
-                      'subscriptions loaded before:\n%s',
-                      len(self.pipeline.matcher), exc)
-            return False
-        self.pipeline.set_matcher(matcher)
+        return self.reload_subscriptions()
+
+    def reload_subscriptions(self) -> bool:
+        """Recompile the subscription files and swap the matcher in one
+        assignment; events in flight finish on the old one. On any problem
+        keep the current set and log each problem as ``file:line: msg``."""
+        with self._reload_lock:
+            try:
+                matcher = load_matcher(self._conf, self._file_cache)
+            except loader.SubscriptionError as exc:
+                LOG.error('Subscription reload failed with %d problems; '
+                          'keeping the %d subscriptions loaded before',
+                          len(exc.problems), len(self.pipeline.matcher))
+                for problem in exc.problems:
+                    LOG.error('%s', problem)
+                return False
+            self.pipeline.set_matcher(matcher)
         return True

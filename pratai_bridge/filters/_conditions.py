@@ -26,7 +26,9 @@ The semantics are AWS EventBridge's (aws/event-ruler):
 
 import abc
 import dataclasses
+import fnmatch
 import ipaddress
+import math
 import re
 from typing import Any
 
@@ -159,10 +161,16 @@ class Wildcard(Condition):
 
     pattern: str
     regex: re.Pattern[str] = dataclasses.field(compare=False, repr=False)
+    #: The literal text before the first and after the last ``*`` (the
+    #: whole text when there is no ``*``), for an index to file it under.
+    head: str = dataclasses.field(default='', compare=False, repr=False)
+    tail: str = dataclasses.field(default='', compare=False, repr=False)
 
     @classmethod
     def of(cls, pattern: str) -> 'Wildcard':
-        return cls(pattern, re.compile(_wildcard_regex(pattern), re.DOTALL))
+        regex, literals = _wildcard_parts(pattern)
+        return cls(pattern, re.compile(regex, re.DOTALL), literals[0],
+                   literals[-1])
 
     def test(self, value: Any) -> bool:
         return (isinstance(value, str)
@@ -170,7 +178,13 @@ class Wildcard(Condition):
 
 
 def _wildcard_regex(pattern: str) -> str:
+    return _wildcard_parts(pattern)[0]
+
+
+def _wildcard_parts(pattern: str) -> tuple[str, list[str]]:
+    """(regex, the literal runs between the stars) of a wildcard."""
     parts = []
+    literals = ['']
     chars = iter(pattern)
     previous_star = False
     for char in chars:
@@ -179,6 +193,7 @@ def _wildcard_regex(pattern: str) -> str:
                 raise ValueError(
                     "consecutive '*' are not allowed in a wildcard")
             parts.append('.*')
+            literals.append('')
             previous_star = True
             continue
         previous_star = False
@@ -188,7 +203,8 @@ def _wildcard_regex(pattern: str) -> str:
                 raise ValueError(
                     "a backslash in a wildcard may only escape '*' or '\\'")
         parts.append(re.escape(char))
-    return ''.join(parts)
+        literals[-1] += char
+    return ''.join(parts), literals
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -204,7 +220,8 @@ class Numeric(Condition):
     high_open: bool = False
 
     def test(self, value: Any) -> bool:
-        if not is_number(value):
+        # NaN and the infinities are numbers to Python, never to a pattern.
+        if not is_number(value) or not math.isfinite(value):
             return False
         if self.low is not None and (
                 value <= self.low if self.low_open else value < self.low):
@@ -250,11 +267,48 @@ class Exists(Condition):
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
+class AnyOf(Condition):
+    """Any of several conditions; the inside of ``{anything-but: {prefix:
+    [a, b]}}`` and its suffix and wildcard forms."""
+
+    conditions: tuple[Condition, ...]
+
+    def test(self, value: Any) -> bool:
+        for condition in self.conditions:
+            if condition.test(value):
+                return True
+        return False
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Glob(Condition):
+    """A shell-style glob on a string (the ``event_type`` filter's globs).
+
+    ``literal`` is the glob's head before its first special character, so
+    an index can file the glob under that prefix and test it only there.
+    """
+
+    glob: str
+    regex: re.Pattern[str] = dataclasses.field(compare=False, repr=False)
+    literal: str = dataclasses.field(compare=False, repr=False)
+
+    @classmethod
+    def of(cls, glob: str) -> 'Glob':
+        head = re.split(r'[*?[]', glob, maxsplit=1)[0]
+        return cls(glob, re.compile(fnmatch.translate(glob)), head)
+
+    def test(self, value: Any) -> bool:
+        return (isinstance(value, str)
+                and self.regex.match(value) is not None)
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
 class AnythingBut(Condition):
     """``{"anything-but": ...}``: every present value ``inner`` rejects.
 
     ``inner`` is a :class:`OneOf`, :class:`Prefix`, :class:`Suffix`,
-    :class:`EqualsIgnoreCase` or :class:`Wildcard`.
+    :class:`EqualsIgnoreCase`, :class:`Wildcard` or an :class:`AnyOf` of
+    prefixes, suffixes or wildcards.
     """
 
     inner: Condition

@@ -39,6 +39,11 @@ def _flatten(values: Any, into: list[Any]) -> list[Any]:
     return into
 
 
+def flatten(values: Any) -> list[Any]:
+    """The items of a list, and of the lists in it, at any depth."""
+    return _flatten(values, [])
+
+
 def leaf_values(value: Any) -> list[Any]:
     """The scalar values a leaf condition looks at (see module doc)."""
     if isinstance(value, (list, tuple)):
@@ -57,6 +62,8 @@ class Leaf:
     conditions: tuple[Condition, ...]
     #: Whether a field without leaf values matches (``exists: false``).
     absent: bool = dataclasses.field(init=False, compare=False)
+    #: The condition list as written, for explanations.
+    spec: Any = dataclasses.field(default=None, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, 'absent',

@@ -24,6 +24,8 @@ from typing import Any
 
 from pratai_bridge.filters import _compile
 from pratai_bridge.filters import _conditions
+from pratai_bridge.filters import _explain
+from pratai_bridge.filters import _index
 from pratai_bridge.filters import _tree
 from pratai_bridge.filters import base
 
@@ -37,8 +39,8 @@ def _glob_escape(text: str) -> str:
 def _event_type_globs(pattern: _tree.Pattern) -> tuple[str, ...] | None:
     """Globs for a top-level ``event_type`` leaf of exact or prefix strings.
 
-    They let the matcher index a pattern-only subscription by event type;
-    any other condition (anything-but, wildcard...) gives None: any type.
+    Kept for callers of :meth:`Filter.event_types`; the matcher indexes
+    the whole pattern through :meth:`PatternFilter.index`.
     """
     leaves = [part for part in pattern.parts
               if isinstance(part, _tree.Leaf) and part.key == 'event_type']
@@ -60,15 +62,22 @@ def _event_type_globs(pattern: _tree.Pattern) -> tuple[str, ...] | None:
 class PatternFilter(base.Filter):
     """Match the event document against an AWS EventBridge event pattern."""
 
+    name = 'pattern'
+
     def __init__(self, spec: Any) -> None:
         super().__init__(spec)
         # The compiled tree: every condition parsed and checked once, here.
         self.pattern = _compile.compile_pattern(spec)
-        # Event-type globs implied by the pattern, for the matcher's index.
-        self._event_types = _event_type_globs(self.pattern)
 
     def match(self, document: Mapping[str, Any]) -> bool:
         return self.pattern.match(document)
 
     def event_types(self) -> tuple[str, ...] | None:
-        return self._event_types
+        return _event_type_globs(self.pattern)
+
+    def index(self) -> _index.Index:
+        return _index.from_pattern(self.pattern)
+
+    def explain(self, document: Mapping[str, Any]
+                ) -> tuple[base.Mismatch, ...]:
+        return tuple(_explain.explain(self.pattern, document))

@@ -12,11 +12,22 @@ filter allows several.
 from collections.abc import Mapping
 from typing import Any
 
+from pratai_bridge.filters import _conditions
+from pratai_bridge.filters import _index
 from pratai_bridge.filters import base
+
+
+def project_index(projects: list[str] | frozenset[str]) -> _index.Index:
+    """``project_id`` is one of ``projects``."""
+    term: _index.Term = (('project_id',), tuple(
+        _conditions.Exact.of(p) for p in sorted(projects)))
+    return _index.Index(((term,),))
 
 
 class ProjectFilter(base.Filter):
     """Match the event's project id against one or more project ids."""
+
+    name = 'project'
 
     def __init__(self, spec: Any) -> None:
         super().__init__(spec)
@@ -30,3 +41,15 @@ class ProjectFilter(base.Filter):
 
     def match(self, document: Mapping[str, Any]) -> bool:
         return document.get('project_id') in self.projects
+
+    def index(self) -> _index.Index:
+        return project_index(self.projects)
+
+    def explain(self, document: Mapping[str, Any]
+                ) -> tuple[base.Mismatch, ...]:
+        if self.match(document):
+            return ()
+        found = document.get('project_id')
+        return (base.Mismatch('project_id', base.ABSENT if found is None
+                              else base.show(found),
+                              'one of ' + base.show(sorted(self.projects))),)

@@ -13,20 +13,24 @@ its broken subscriptions; :func:`load_directory` refuses the whole set if
 there is any problem, so a broken file is never silently dropped.
 """
 
+import dataclasses
+import hashlib
 import os
 import re
-import types
-from collections.abc import Iterator
+from collections.abc import Callable
 from collections.abc import Mapping
 from collections.abc import Sequence
 from typing import Any
 
-import jsonschema
 import stevedore
 import yaml
 
+from pratai_bridge import _gc
+from pratai_bridge.filters import combinators
 from pratai_bridge.filters.base import Filter
-from pratai_bridge.subscriptions import schema
+from pratai_bridge.filters.base import show
+from pratai_bridge.subscriptions import _problems
+from pratai_bridge.subscriptions import _yaml
 from pratai_bridge.subscriptions.model import Delivery
 from pratai_bridge.subscriptions.model import Problem
 from pratai_bridge.subscriptions.model import Subscription
@@ -34,14 +38,9 @@ from pratai_bridge.subscriptions.model import Subscription
 FILTER_NAMESPACE = 'pratai_bridge.filters'
 SUFFIXES = ('.yaml', '.yml')
 
-_MERGE_TAG = 'tag:yaml.org,2002:merge'
 _PATH_STEP = re.compile(r'([^.\[\]]+)|\[(\d+)\]')
-_TYPE_WORDS = types.MappingProxyType({
-    'object': 'a mapping', 'array': 'a list', 'string': 'a string',
-    'integer': 'an integer', 'number': 'a number',
-    'boolean': 'true or false', 'null': 'null'})
-_KINDS = ((bool, 'a boolean'), (int, 'an integer'), (float, 'a number'),
-          (str, 'a string'), (list, 'a list'), (Mapping, 'a mapping'))
+# (line, message) of one problem in the file being loaded.
+_Found = list[tuple[int, str]]
 
 
 class SubscriptionError(Exception):
@@ -71,7 +70,7 @@ def list_files(directory: str) -> list[str]:
 
 def load_directory(directory: str,
                    filters: stevedore.ExtensionManager | None = None,
-                   ) -> list[Subscription]:
+                   cache: 'FileCache | None' = None) -> list[Subscription]:
     """Load every subscription file of a directory; raise on any problem.
 
     A missing directory means no subscriptions. Raises SubscriptionError
@@ -79,20 +78,74 @@ def load_directory(directory: str,
     """
     if os.path.exists(directory) and not os.path.isdir(directory):
         raise SubscriptionError([Problem(directory, 1, 'not a directory')])
-    subscriptions, problems = load_files(list_files(directory), filters)
+    subscriptions, problems = load_files(list_files(directory), filters,
+                                         cache)
     if problems:
         raise SubscriptionError(problems)
     return subscriptions
 
 
+@dataclasses.dataclass(frozen=True)
+class _Item:
+    """One item of a file, before names are checked across files."""
+
+    #: Its name if valid (a broken subscription still claims its name).
+    name: str | None
+    #: The line of its ``name`` key, and ``file:line`` of the item.
+    name_line: int
+    origin: str
+    #: The subscription, if the item has no problem of its own.
+    subscription: Subscription | None
+
+
+@dataclasses.dataclass(frozen=True)
+class _FileResult:
+    """What one file holds: its items and its own (line, message)s."""
+
+    items: tuple[_Item, ...] = ()
+    found: tuple[tuple[int, str], ...] = ()
+
+
+class FileCache:
+    """Each file as last read, kept by its content, for reloads.
+
+    A reload after one file of ten changed parses one file: a file whose
+    bytes are the same (sha256) is not parsed or checked again, and its
+    (immutable) subscriptions are reused. Names are still checked across
+    all files on every load. Owned by one loader user (the service), which
+    serializes its loads; not safe for concurrent loads.
+    """
+
+    def __init__(self) -> None:
+        # path -> (sha256 of the content, what it held)
+        self._files: dict[str, tuple[str, _FileResult]] = {}
+
+    def result(self, path: str, content: bytes,
+               parse: Callable[[bytes], _FileResult]) -> _FileResult:
+        digest = hashlib.sha256(content).hexdigest()
+        cached = self._files.get(path)
+        if cached is not None and cached[0] == digest:
+            return cached[1]
+        result = parse(content)
+        self._files[path] = (digest, result)
+        return result
+
+    def keep_only(self, paths: Sequence[str]) -> None:
+        """Forget files that are no longer loaded."""
+        for path in set(self._files) - set(paths):
+            del self._files[path]
+
+
 def load_files(paths: Sequence[str],
                filters: stevedore.ExtensionManager | None = None,
+               cache: FileCache | None = None,
                ) -> tuple[list[Subscription], list[Problem]]:
     """Load the given files, in order: (valid subscriptions, problems).
 
     ``filters`` is the filter plugin manager; by default every plugin of
     the ``pratai_bridge.filters`` namespace (tests pass
-    ``ExtensionManager.make_test_instance``).
+    ``ExtensionManager.make_test_instance``). ``cache`` skips files that
+    did not change since it last saw them.
     """
     if filters is None:
         filters = stevedore.ExtensionManager(FILTER_NAMESPACE,
@@ -100,284 +153,156 @@ def load_files(paths: Sequence[str],
     seen: dict[str, str] = {}
     subscriptions: list[Subscription] = []
     problems: list[Problem] = []
-    for path in paths:
-        loaded, found = _load_file(path, filters, seen)
-        subscriptions.extend(loaded)
-        problems.extend(found)
+    with _gc.paused():
+        for path in paths:
+            result = _file_result(path, filters, cache)
+            found = list(result.found)
+            for item in result.items:
+                if item.name is not None and item.name in seen:
+                    found.append((item.name_line, (
+                        f'duplicate subscription name {item.name!r}; '
+                        f'first defined at {seen[item.name]}')))
+                    continue
+                if item.name is not None:
+                    seen[item.name] = item.origin
+                if item.subscription is not None:
+                    subscriptions.append(item.subscription)
+            found.sort(key=lambda line_message: line_message[0])
+            problems.extend(Problem(path, line, msg) for line, msg in found)
+    if cache is not None:
+        cache.keep_only(paths)
     return subscriptions, problems
 
 
-def _load_file(path: str, filters: stevedore.ExtensionManager,
-               seen: dict[str, str],
-               ) -> tuple[list[Subscription], list[Problem]]:
-    """One file's subscriptions and problems (sorted by line).
+def _file_result(path: str, filters: stevedore.ExtensionManager,
+                 cache: FileCache | None) -> _FileResult:
+    try:
+        with open(path, 'rb') as stream:
+            content = stream.read()
+    except OSError as exc:
+        return _FileResult(found=((1, f'cannot read the file: {exc}'),))
 
-    ``seen`` maps the names of all earlier subscriptions to their origin;
-    this file's are added to it.
-    """
-    parsed = _read(path)
+    def parse(content: bytes) -> _FileResult:
+        return _parse_file(path, content, filters)
+
+    return parse(content) if cache is None else cache.result(path, content,
+                                                            parse)
+
+
+def _parse_file(path: str, content: bytes,
+                filters: stevedore.ExtensionManager) -> _FileResult:
+    """One file's items and problems, names not yet checked across files."""
+    parsed = _yaml.parse_file(path, content)
     if isinstance(parsed, Problem):
-        return [], [parsed]
-    root, data = parsed
+        return _FileResult(found=((parsed.line, parsed.message),))
+    root, data = parsed.root, parsed.data
     if root is None:
-        return [], []  # An empty file (or only comments) has no rules.
-    found = _duplicate_keys(root)
-    schema_found, broken = _schema_problems(data, root)
+        return _FileResult()  # An empty file (or only comments).
+    found = _yaml.duplicate_keys(parsed)
+    schema_found, broken = _problems.schema_problems(data, root)
     found.extend(schema_found)
     items = data.get('subscriptions') if isinstance(data, Mapping) else None
-    subscriptions = []
+    kept = []
+    # The items' nodes, looked up once rather than from the root each time.
+    sequence = _yaml.node_at(root, ['subscriptions'])
     for index, item in enumerate(items if isinstance(items, list) else ()):
         if not isinstance(item, Mapping):
             continue  # The schema errors say so.
-        node = _node_at(root, ['subscriptions', index])
-        origin = f'{path}:{_line(node)}'
-        label = _label(data, ['subscriptions', index])
+        node = _yaml.node_at(sequence, [index])
+        origin = f'{path}:{_yaml.line(node)}'
+        label = _problems.label_of(data, ['subscriptions', index])
         built, filter_problems = _filters(item, node, label, filters)
         found.extend(filter_problems)
-        name = _name_of(item)
-        if name in seen:
-            found.append((_line(_node_at(node, ['name'])),
-                          f'duplicate subscription name {name!r}; first '
-                          f'defined at {seen[name]}'))
-            continue
-        if name is not None:
-            seen[name] = origin
-        if index not in broken and not filter_problems:
-            subscriptions.append(_subscription(item, built, origin))
-    found.sort(key=lambda line_message: line_message[0])
-    return subscriptions, [Problem(path, line, msg) for line, msg in found]
-
-
-def _read(path: str) -> tuple[yaml.Node | None, Any] | Problem:
-    """(root node, data) of a file, or the problem reading it."""
-    try:
-        with open(path, encoding='utf-8') as stream:
-            return _parse(stream.read())
-    except (OSError, UnicodeDecodeError) as exc:
-        return Problem(path, 1, f'cannot read the file: {exc}')
-    except yaml.MarkedYAMLError as exc:
-        return _yaml_problem(path, exc)
-    except yaml.YAMLError as exc:
-        return Problem(path, 1, f'invalid YAML: {exc}')
-
-
-def _yaml_problem(path: str, exc: yaml.MarkedYAMLError) -> Problem:
-    """Where the parser gave up, and what it was parsing (and where)."""
-    mark = exc.problem_mark or exc.context_mark
-    message = f'invalid YAML: {exc.problem}'
-    if exc.context:
-        where = (f' (line {exc.context_mark.line + 1})'
-                 if exc.context_mark else '')
-        message = f'invalid YAML: {exc.context}{where}: {exc.problem}'
-    return Problem(path, mark.line + 1 if mark else 1, message)
-
-
-def _parse(text: str) -> tuple[yaml.Node | None, Any]:
-    """Compose then construct one YAML document: (root node, data)."""
-    loader = yaml.SafeLoader(text)
-    try:
-        root = loader.get_single_node()
-        data = None if root is None else loader.construct_document(root)
-    finally:
-        loader.dispose()
-    return root, data
-
-
-# Walking the YAML nodes ---------------------------------------------------
-
-def _line(node: yaml.Node) -> int:
-    return node.start_mark.line + 1
-
-
-def _entry(node: yaml.Node | None,
-           key: Any) -> tuple[yaml.Node, yaml.Node] | None:
-    """(key node, value node) of ``key`` in a mapping node (the last one)."""
-    found = None
-    if isinstance(node, yaml.MappingNode):
-        for key_node, value_node in node.value:
-            if (isinstance(key_node, yaml.ScalarNode)
-                    and key_node.value == str(key)):
-                found = (key_node, value_node)
-    return found
-
-
-def _child(node: yaml.Node | None, step: Any) -> yaml.Node | None:
-    if isinstance(node, yaml.SequenceNode):
-        if isinstance(step, int) and 0 <= step < len(node.value):
-            return node.value[step]
-        return None
-    entry = _entry(node, step)
-    return entry[1] if entry else None
-
-
-def _node_at(node: yaml.Node, path: Sequence[Any]) -> yaml.Node:
-    """The node at ``path``, or the deepest one on the way there."""
-    for step in path:
-        child = _child(node, step)
-        if child is None:
-            break
-        node = child
-    return node
-
-
-def _mappings(node: yaml.Node) -> Iterator[yaml.MappingNode]:
-    stack = [node]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, yaml.MappingNode):
-            yield node
-            for key_node, value_node in node.value:
-                stack.extend((key_node, value_node))
-        elif isinstance(node, yaml.SequenceNode):
-            stack.extend(node.value)
-
-
-def _duplicate_keys(root: yaml.Node) -> list[tuple[int, str]]:
-    """PyYAML keeps the last of repeated keys silently; we refuse them."""
-    found = []
-    for mapping in _mappings(root):
-        first: dict[tuple[str, str], int] = {}
-        for key_node, _value in mapping.value:
-            if (not isinstance(key_node, yaml.ScalarNode)
-                    or key_node.tag == _MERGE_TAG):
-                continue
-            key = (key_node.tag, key_node.value)
-            if key in first:
-                found.append((_line(key_node),
-                              f'duplicate key {key_node.value!r}; first at '
-                              f'line {first[key]}'))
-            else:
-                first[key] = _line(key_node)
-    return found
-
-
-# Schema errors -------------------------------------------------------------
-
-def _schema_problems(data: Any, root: yaml.Node,
-                     ) -> tuple[list[tuple[int, str]], set[int]]:
-    """(line, message) per schema error, and the broken items' indexes."""
-    found = []
-    broken = set()
-    required_done = set()
-    for error in schema.validator().iter_errors(data):
-        where = list(error.absolute_path)
-        if len(where) >= 2:
-            broken.add(where[1])
-        if error.validator == 'required':
-            # One error per missing key; one problem names them all.
-            if tuple(where) in required_done:
-                continue
-            required_done.add(tuple(where))
-        node = _node_at(root, where)
-        label = _label(data, where)
-        if error.validator == 'additionalProperties':
-            known = sorted(error.schema.get('properties', {}))
-            for key in error.instance:
-                if key not in known:
-                    entry = _entry(node, key)
-                    line = _line(entry[0] if entry else node)
-                    found.append((line, _with(
-                        label, f'unknown key {key!r}; known keys: '
-                               + ', '.join(known))))
-        else:
-            found.append((_line(node), _with(label, _explain(error, where))))
-    return found, broken
-
-
-def _with(label: str, message: str) -> str:
-    return f'{label}: {message}' if label else message
-
-
-def _name_of(item: Any) -> str | None:
-    """The item's name if it is a valid one."""
-    name = item.get('name') if isinstance(item, Mapping) else None
-    if isinstance(name, str) and re.fullmatch(schema.NAME_RULE, name):
-        return name
-    return None
-
-
-def _label(data: Any, where: Sequence[Any]) -> str:
-    """Which subscription and which part of it an error is about."""
-    if len(where) < 2:
-        return '.'.join(map(str, where))
-    name = _name_of(data['subscriptions'][where[1]])
-    if name is not None:
-        label = f'subscription {name!r}'
-    else:
-        label = f'subscriptions[{where[1]}]'
-    rest = ''.join(f'[{step}]' if isinstance(step, int) else f'.{step}'
-                   for step in where[2:]).lstrip('.')
-    return f'{label}: {rest}' if rest else label
-
-
-def _kind(value: Any) -> str:
-    """The YAML type of a value, in words."""
-    for kinds, words in _KINDS:
-        if isinstance(value, kinds):
-            return words
-    return 'null' if value is None else type(value).__name__
-
-
-def _explain(error: jsonschema.ValidationError, where: list[Any]) -> str:
-    value, rule = error.instance, error.validator_value
-    if error.validator == 'type':
-        message = f'must be {_TYPE_WORDS.get(rule, rule)}, got {_kind(value)}'
-        if not where:
-            message = ("a subscription file must be a mapping with a "
-                       f"'subscriptions' list, got {_kind(value)}")
-        if isinstance(value, bool):
-            message += (' (YAML reads yes, no, on, off, true and false as '
-                        'booleans: quote the value)')
-        return message
-    if error.validator == 'required':
-        missing = [key for key in rule if key not in value]
-        return 'missing required key ' + ', '.join(map(repr, missing))
-    if error.validator == 'pattern':
-        return f'invalid name {value!r}: use {schema.NAME_HELP}'
-    if error.validator in ('minProperties', 'maxProperties'):
-        keys = ', '.join(map(str, value)) or 'none'
-        return ('a filter is a mapping with exactly one key, the filter '
-                f'name; got {keys}')
-    if error.validator in ('minimum', 'maximum'):
-        return (f"must be from {error.schema['minimum']} to "
-                f"{error.schema['maximum']}, got {value}")
-    if error.validator == 'minLength':
-        return 'must not be empty'
-    return error.message
+        valid = index not in broken and not filter_problems
+        kept.append(_Item(
+            _problems.name_of(item),
+            _yaml.line(_yaml.node_at(node, ['name'])), origin,
+            _subscription(item, built, origin) if valid else None))
+    return _FileResult(tuple(kept), tuple(found))
 
 
 # Building subscriptions ----------------------------------------------------
 
 def _filters(item: Mapping[str, Any], node: yaml.Node, label: str,
              filters: stevedore.ExtensionManager,
-             ) -> tuple[list[Filter], list[tuple[int, str]]]:
+             ) -> tuple[list[Filter], _Found]:
     """Instantiate an item's filters: (filters, (line, message) problems).
 
     Filter items that are not one-key mappings are skipped: the schema
     reports them.
     """
-    built, found = [], []
+    built: list[Filter] = []
+    found: _Found = []
+    known = frozenset(filters.names())
     specs = item.get('filters')
     for index, spec in enumerate(specs if isinstance(specs, list) else ()):
         if not isinstance(spec, Mapping) or len(spec) != 1:
             continue
-        ((name, argument),) = spec.items()
-        key_node, value_node = _entry(
-            _node_at(node, ['filters', index]), name) or (node, node)
-        if name not in filters.names():
-            found.append((_line(key_node), (
-                f'{label}: unknown filter {str(name)!r}; known filters: '
-                + ', '.join(sorted(filters.names())))))
-            continue
-        try:
-            built.append(filters[name].plugin(argument))
-        except (ValueError, TypeError) as exc:
-            # FilterSpecError is a ValueError; a plugin may raise others.
-            path = [int(index) if index else key for key, index
-                    in _PATH_STEP.findall(getattr(exc, 'path', ''))]
-            found.append((_line(_node_at(value_node, path)),
-                          f'{label}: filter {name!r}: {exc}'))
+        one = _filter(spec, _yaml.node_at(node, ['filters', index]), label,
+                      (filters, known), found)
+        if one is not None:
+            built.append(one)
     return built, found
+
+
+_Plugins = tuple[stevedore.ExtensionManager, frozenset[str]]
+
+
+def _filter(spec: Mapping[str, Any], node: yaml.Node, label: str,
+            plugins: _Plugins, found: _Found) -> Filter | None:
+    """One filter from its one-key mapping; None (and a problem) if bad."""
+    ((name, argument),) = spec.items()
+    key_node, value_node = _yaml.entry(node, name) or (node, node)
+    if name in combinators.NAMES:
+        return _combinator(name, argument, value_node, label, plugins,
+                           found)
+    manager, known = plugins
+    if name not in known:
+        found.append((_yaml.line(key_node), (
+            f'{label}: unknown filter {str(name)!r}; known filters: '
+            + ', '.join(sorted(known)) + '; combinators: '
+            + ', '.join(sorted(combinators.NAMES)))))
+        return None
+    try:
+        built: Filter = manager[name].plugin(argument)
+    except (ValueError, TypeError) as exc:
+        # FilterSpecError is a ValueError; a plugin may raise others.
+        path = [int(index) if index else key for key, index
+                in _PATH_STEP.findall(getattr(exc, 'path', ''))]
+        found.append((_yaml.line(_yaml.node_at(value_node, path)),
+                      f'{label}: filter {name!r}: {exc}'))
+        return None
+    built.name = name
+    return built
+
+
+def _combinator(name: str, argument: Any, node: yaml.Node, label: str,
+                plugins: _Plugins, found: _Found) -> Filter | None:
+    """``any``/``all`` (a list of filters) or ``not`` (one filter)."""
+    def one_key(value: Any) -> bool:
+        return isinstance(value, Mapping) and len(value) == 1
+
+    if name == 'not':
+        valid = one_key(argument)
+        wanted = 'one filter (a mapping with one key, the filter name)'
+        children = [(argument, node)] if valid else []
+    else:
+        valid = (isinstance(argument, list) and bool(argument)
+                 and all(one_key(child) for child in argument))
+        wanted = ('a non-empty list of filters, each a mapping with one '
+                  'key, the filter name')
+        children = [(child, _yaml.node_at(node, [index])) for index, child
+                    in enumerate(argument)] if valid else []
+    if not valid:
+        found.append((_yaml.line(node), f'{label}: filter {name!r} needs '
+                                        f'{wanted}; got {show(argument)}'))
+        return None
+    built = [_filter(child, child_node, label, plugins, found)
+             for child, child_node in children]
+    if any(child is None for child in built):
+        return None
+    return combinators.BY_NAME[name](
+        argument, [child for child in built if child is not None])
 
 
 def _subscription(item: Mapping[str, Any], built: Sequence[Filter],

@@ -1,5 +1,6 @@
 """The matcher: the index gives exactly what a linear scan gives."""
 
+import dataclasses
 import pathlib
 import random
 from unittest import mock
@@ -15,7 +16,10 @@ from pratai_bridge.filters.base import Filter
 from pratai_bridge.filters.event_type import EventTypeFilter
 from pratai_bridge.filters.pattern import PatternFilter
 from pratai_bridge.filters.project import ProjectFilter
+from pratai_bridge.filters import combinators
+from pratai_bridge.matcher import FilterFailure
 from pratai_bridge.matcher import Matcher
+from pratai_bridge.matcher import _read
 from pratai_bridge.subscriptions import loader
 from pratai_bridge.subscriptions.model import Subscription
 from tests.unit import samples
@@ -139,6 +143,22 @@ class TestMatch:
         assert not matcher.could_match('objectstore.http.request')
         assert names(matcher.match(event('alarm.update'))) == ['p']
 
+    def test_combinators(self):
+        matcher = Matcher([
+            sub('any', combinators.AnyFilter(None, [
+                EventTypeFilter('alarm.*'),
+                PatternFilter({'payload': {'state': ['active']}})])),
+            sub('all', combinators.AllFilter(None, [
+                EventTypeFilter('compute.*'), ProjectFilter('p1')])),
+            sub('not', combinators.NotFilter(None, [ProjectFilter('p1')])),
+        ])
+        assert names(matcher.match(event(payload={'state': 'active'}))) == [
+            'any', 'all']
+        assert names(matcher.match(event('alarm.x', project_id='p2'))) == [
+            'any', 'not']
+        assert names(matcher.match(event('x.y', project_id='p2'))) == ['not']
+        assert matcher.could_match('x.y')
+
     def test_a_filter_declaring_no_event_types_matches_nothing(self):
         spy = Spy(())
         matcher = Matcher([sub('never', spy)])
@@ -155,28 +175,94 @@ class TestCost:
         assert {n: s.calls for n, s in spies.items() if s.calls} == {
             'alarm.update': ['alarm.update']}
 
-    def test_globs_are_only_tried_for_their_first_segment(self):
-        matcher = Matcher([sub('a', EventTypeFilter('compute.instance.*')),
-                           sub('b', EventTypeFilter('alarm.*')),
-                           sub('c', EventTypeFilter('*.request'))])
-        tried = []
-        for head, entries in matcher._by_head.items():
-            for regex, _ in entries:
-                tried.append((head, regex.pattern))
-        assert [h for h, _ in tried] == ['compute', 'alarm']
-        assert len(matcher._floating) == 1
+    def test_subscriptions_of_other_projects_are_never_looked_at(self):
+        spies = {p: Spy(None) for p in ('p1', 'p2', 'p3')}
+        matcher = Matcher([sub(p, EventTypeFilter('compute.*'), spy,
+                               project=p) for p, spy in spies.items()])
+        assert names(matcher.match(event(project_id='p2'))) == ['p2']
+        assert {p: len(s.calls) for p, s in spies.items()} == {
+            'p1': 0, 'p2': 1, 'p3': 0}
 
-    def test_the_document_is_built_once_and_only_when_needed(self):
+    def test_values_a_pattern_names_are_looked_up_not_scanned(self):
+        # 2,000 subscriptions on one event type and one field: an event
+        # reaches the one whose value it has, none of the others.
+        spies = [Spy(None) for _ in range(2000)]
         matcher = Matcher([
+            sub(f's{i}', PatternFilter({'event_type': ['a.b'],
+                                        'payload': {'n': [i]}}), spy)
+            for i, spy in enumerate(spies)])
+        assert names(matcher.match(event('a.b', payload={'n': 7}))) == ['s7']
+        assert [i for i, s in enumerate(spies) if s.calls] == [7]
+
+    def test_the_document_is_built_only_for_filters_that_need_it(self):
+        indexed = Matcher([
             sub(str(i), EventTypeFilter('compute.*'),
                 PatternFilter({'payload': {'n': [i]}}))
             for i in range(20)])
+        unindexed = Matcher([sub('spy', Spy(None))])
         with mock.patch.object(Event, 'as_document', autospec=True,
                                side_effect=Event.as_document) as built:
-            assert names(matcher.match(event(payload={'n': 7}))) == ['7']
+            assert names(indexed.match(event(payload={'n': 7}))) == ['7']
+            assert indexed.match(event('alarm.update')) == []
+            assert built.call_count == 0
+            assert names(unindexed.match(event())) == ['spy']
             assert built.call_count == 1
-            assert matcher.match(event('alarm.update')) == []
-            assert built.call_count == 1
+
+
+class Boom(Filter):
+    name = 'boom'
+
+    def match(self, document):
+        raise ZeroDivisionError('division by zero')
+
+
+class TestRaisingFilters:
+    def test_a_raising_filter_is_no_match_and_is_reported(self, caplog):
+        matcher = Matcher([sub('bad', EventTypeFilter('compute.*'), Boom(1)),
+                           sub('good', EventTypeFilter('compute.*'))])
+        evt = event()
+        assert names(matcher.match(evt)) == ['good']
+        result = matcher.match_event(evt)
+        assert names(result.subscriptions) == ['good']
+        assert result.failures == (FilterFailure(
+            'bad', 'boom', 'ZeroDivisionError: division by zero'),)
+        logged = [r for r in caplog.records if r.levelname == 'ERROR']
+        assert logged and logged[-1].exc_info is not None
+        message = logged[-1].getMessage()
+        assert 'bad' in message and evt.message_id in message
+
+    def test_a_raising_index_only_costs_the_index(self, caplog):
+        class BadIndex(Spy):
+            def index(self):
+                raise RuntimeError('no')
+
+        matcher = Matcher([sub('s', BadIndex(None))])
+        assert names(matcher.match(event())) == ['s']
+        assert 'cannot be indexed' in caplog.text
+
+    def test_nothing_matched_is_an_empty_result(self):
+        result = Matcher([]).match_event(event())
+        assert result.subscriptions == () and result.failures == ()
+
+
+class TestArrays:
+    """Lists of objects: the index reads flat, the pattern per element."""
+
+    def test_fields_of_different_elements_never_combine(self):
+        matcher = Matcher([sub('s', PatternFilter({'payload': {'d': {
+            'a': ['1'], 'b': ['2']}}}))])
+        split = event(payload={'d': [{'a': '1'}, {'b': '2'}]})
+        together = event(payload={'d': [{'a': '1', 'b': '2'}, {'a': '3'}]})
+        assert matcher.match(split) == []
+        assert names(matcher.match(together)) == ['s']
+
+    def test_exists_false_holds_per_element(self):
+        matcher = Matcher([sub('s', PatternFilter({'payload': {'d': {
+            'a': ['1'], 'b': [{'exists': False}]}}}))])
+        assert names(matcher.match(event(payload={'d': [
+            {'a': '1'}, {'b': 'x'}]}))) == ['s']
+        assert matcher.match(event(payload={'d': [
+            {'a': '1', 'b': 'x'}, {'b': 'y'}]})) == []
 
 
 class TestCouldMatch:
@@ -332,3 +418,102 @@ class TestExamplesAgainstSamples:
         expected, could = self.EXPECTED[relative]
         assert names(examples.match(evt)) == expected
         assert examples.could_match(evt.event_type) is could
+
+
+# Random patterns and combinators over random payloads, against the scan. -
+
+from tests.unit.filters.test_pattern_properties import CONDITIONS  # noqa: E402
+from tests.unit.filters.test_pattern_properties import VALUES  # noqa: E402
+
+KEYS = st.sampled_from('fgh')
+LEAVES = st.lists(CONDITIONS, min_size=1, max_size=3)
+PATTERNS = st.recursive(
+    st.dictionaries(KEYS, LEAVES, min_size=1, max_size=2),
+    lambda inner: st.one_of(
+        st.dictionaries(KEYS, inner, min_size=1, max_size=2),
+        st.builds(lambda alts, rest: dict(rest, **{'$or': alts}),
+                  st.lists(inner, min_size=2, max_size=3),
+                  st.dictionaries(KEYS, LEAVES, max_size=1))),
+    max_leaves=5)
+TOP = st.fixed_dictionaries({}, optional={
+    'source': st.lists(st.sampled_from(['nova', 'swift', {'prefix': 'sw'},
+                                        {'anything-but': 'nova'}]),
+                       min_size=1, max_size=2),
+    'project_id': st.lists(st.sampled_from(['p1', 'p2', None,
+                                            {'exists': False}]),
+                           min_size=1, max_size=2),
+})
+SIMPLE_FILTERS = st.one_of(
+    st.builds(lambda top, payload: PatternFilter(dict(top, payload=payload)),
+              TOP, PATTERNS),
+    st.builds(lambda g: EventTypeFilter(g),
+              st.lists(st.sampled_from(GLOBS), min_size=1, max_size=2)),
+    st.builds(ProjectFilter, st.lists(st.sampled_from(['p1', 'p2']),
+                                      min_size=1, max_size=2)),
+)
+FILTERS = st.recursive(
+    SIMPLE_FILTERS,
+    lambda inner: st.one_of(
+        st.builds(lambda c: combinators.AnyFilter(None, c),
+                  st.lists(inner, min_size=1, max_size=3)),
+        st.builds(lambda c: combinators.AllFilter(None, c),
+                  st.lists(inner, min_size=1, max_size=3)),
+        st.builds(lambda c: combinators.NotFilter(None, [c]), inner)),
+    max_leaves=4)
+PAYLOADS = st.dictionaries(KEYS, VALUES, max_size=3)
+RANDOM_EVENTS = st.builds(
+    event, event_type=st.sampled_from(EVENT_TYPES),
+    project_id=st.sampled_from(['p1', 'p2', None]), payload=PAYLOADS,
+    source=st.sampled_from(['nova', 'swift']))
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.lists(FILTERS, max_size=3),
+                          st.sampled_from([None, 'p1'])),
+                min_size=1, max_size=12),
+       st.lists(RANDOM_EVENTS, min_size=1, max_size=10))
+def test_compiled_matcher_equals_linear_scan_on_random_patterns(specs,
+                                                                events):
+    subscriptions = [sub(f's{i}', *filters, project=project)
+                     for i, (filters, project) in enumerate(specs)]
+    matcher = Matcher(subscriptions)
+    for evt in events:
+        expected = linear_scan(subscriptions, evt)
+        assert matcher.match(evt) == expected
+        if expected:
+            assert matcher.could_match(evt.event_type)
+
+
+@given(st.lists(KEYS, min_size=1, max_size=4), PAYLOADS)
+def test_the_reader_reads_what_the_document_holds(keys, payload):
+    # Reading a path leaf by leaf agrees with a one-leaf pattern on the
+    # document: the index and the filters see the same values.
+    evt = event(payload=payload)
+    values, _ambiguous = _read.read(_read.EventFields(evt),
+                                    ('payload', *keys))
+    pattern = {'payload': {}}
+    inner = pattern['payload']
+    for key in keys[:-1]:
+        inner[key] = {}
+        inner = inner[key]
+    inner[keys[-1]] = [{'exists': True}]
+    assert bool(values) is PatternFilter(pattern).match(evt.as_document()) \
+        or _ambiguous
+
+
+def test_every_document_key_is_read_from_the_event():
+    evt = event(payload={'x': 1})
+    document = evt.as_document()
+    fields = _read.EventFields(evt)
+    for key, value in document.items():
+        assert fields.top(key) == value
+
+
+@given(st.sampled_from(['payload', 'details', 'source', 'nope']),
+       st.lists(KEYS, max_size=2), PAYLOADS)
+def test_a_paths_shortcut_reader_reads_as_the_general_one(head, keys,
+                                                          payload):
+    evt = dataclasses.replace(event(payload=payload), details=payload)
+    path = (head, *keys)
+    fields = _read.EventFields(evt)
+    assert _read.reader(path)(fields) == _read.read(fields, path)

@@ -173,8 +173,8 @@ ERRORS = [
      'equals-ignore-case; got {"prefix": "a", "suffix": "b"}'),
     ('anything-but ignore-case number',
      {'s': [{'anything-but': {'equals-ignore-case': 5}}]}, 's[0]',
-     's: anything-but equals-ignore-case needs a string or a list of '
-     'strings, got 5'),
+     's: anything-but equals-ignore-case needs a string or a non-empty '
+     'list of strings, got 5'),
     ('wildcard consecutive', {'s': [{'wildcard': 'a**b'}]}, 's[0]',
      's: wildcard "a**b": consecutive \'*\' are not allowed in a wildcard'),
     ('wildcard bad escape', {'s': [{'wildcard': 'a\\b'}]}, 's[0]',

@@ -123,7 +123,7 @@ class TestValidFiles:
         subscriptions, found = loader.load_files([path])
         assert [p.message for p in found] == [
             "subscription 'a': unknown filter 'evnt'; known filters: "
-            'event_type, pattern, project']
+            'event_type, pattern, project; combinators: all, any, not']
 
 
 class TestSchemaProblems:
@@ -248,7 +248,8 @@ class TestFilterProblems:
                   - evnt_type: x
             ''') == [
             "s.yaml:6: subscription 'a': unknown filter 'evnt_type'; "
-            'known filters: event_type, pattern, project']
+            'known filters: event_type, pattern, project; combinators: all, '
+            'any, not']
 
     def test_spec_error_at_the_offending_condition(self, tmp_path):
         assert problems(tmp_path, '''
@@ -343,7 +344,8 @@ class TestFilterProblems:
             "function': use 1 to 128 letters, digits, '_', '.' or '-', "
             'starting with a letter or a digit',
             "s.yaml:4: subscription 'a': unknown filter 'evnt'; known "
-            'filters: event_type, pattern, project',
+            'filters: event_type, pattern, project; combinators: all, any, '
+            'not',
         ]
 
     def test_spec_errors_keep_their_path(self):
@@ -442,7 +444,8 @@ class TestDuplicateNames:
               - {name: one, function: g}
             ''') == [
             "s.yaml:2: subscription 'one': unknown filter 'bad'; known "
-            'filters: event_type, pattern, project',
+            'filters: event_type, pattern, project; combinators: all, any, '
+            'not',
             "s.yaml:3: duplicate subscription name 'one'; first defined "
             'at s.yaml:2',
         ]
@@ -510,3 +513,53 @@ class TestExampleFiles:
         names = sorted(p.name for p in EXAMPLES.glob('*.yaml'))
         assert names == ['10-instance-created.yaml',
                          '20-object-uploaded.yaml', '30-alarm-fired.yaml']
+
+
+class TestFileCache:
+    def test_unchanged_files_are_not_parsed_again(self, tmp_path):
+        cache = loader.FileCache()
+        one = write(tmp_path, '1.yaml', '''
+            subscriptions: [{name: a, function: f}]
+            ''')
+        two = write(tmp_path, '2.yaml', '''
+            subscriptions: [{name: b, function: f}]
+            ''')
+        first, found = loader.load_files([one, two], manager(), cache)
+        assert found == []
+        write(tmp_path, '2.yaml', '''
+            subscriptions: [{name: b, function: g}]
+            ''')
+        second, found = loader.load_files([one, two], manager(), cache)
+        assert found == []
+        assert second[0] is first[0]
+        assert second[1] is not first[1] and second[1].function == 'g'
+
+    def test_names_are_still_checked_across_files(self, tmp_path):
+        cache = loader.FileCache()
+        one = write(tmp_path, '1.yaml', 'subscriptions: [{name: a, '
+                                        'function: f}]\n')
+        two = write(tmp_path, '2.yaml', 'subscriptions: [{name: b, '
+                                        'function: f}]\n')
+        assert loader.load_files([one, two], manager(), cache)[1] == []
+        write(tmp_path, '1.yaml', 'subscriptions: [{name: b, function: f}]\n')
+        subscriptions, found = loader.load_files([one, two], manager(),
+                                                 cache)
+        assert [s.name for s in subscriptions] == ['b']
+        assert [str(p) for p in found] == [
+            f"{two}:1: duplicate subscription name 'b'; first defined at "
+            f'{one}:1']
+
+    def test_problems_come_back_from_the_cache_too(self, tmp_path):
+        cache = loader.FileCache()
+        bad = write(tmp_path, 'bad.yaml', 'subscriptions: [{name: a}]\n')
+        for _ in range(2):
+            subscriptions, found = loader.load_files([bad], manager(), cache)
+            assert subscriptions == [] and len(found) == 1
+            assert "missing required key 'function'" in found[0].message
+
+    def test_files_no_longer_loaded_are_forgotten(self, tmp_path):
+        cache = loader.FileCache()
+        one = write(tmp_path, '1.yaml', 'subscriptions: []\n')
+        loader.load_files([one], manager(), cache)
+        loader.load_files([], manager(), cache)
+        assert cache._files == {}

@@ -1,0 +1,273 @@
+"""Matcher: events/s with 10 to 100,000 subscriptions, beside a linear scan.
+
+For each size, in a fresh process (so resident memory is its own), N
+subscriptions are written as YAML files of 1,000 (as operators keep them),
+then read, validated and compiled (timed, and timed again end to end
+through ``service.load_matcher``: what a start, a SIGHUP or a watched
+change runs); then events shaped like the samples (Nova legacy and
+versioned, Swift PUT and GET, Aodh transitions and updates, over 500
+projects) are matched for
+a while by the compiled matcher and by a linear scan over the same
+subscriptions (every filter of every subscription), in the same process.
+
+Subscriptions mix the operators: exact values, prefixes, suffixes, numeric
+ranges, anything-but, exists, wildcards, ``$or`` and ``any``; 49 in 50
+are scoped to one of 500 projects, as in a real cloud, so an event matches
+a handful.
+
+Usage: python benchmarks/matcher.py [--sizes 10,1000,10000,100000]
+       [--seconds 2]
+Prints per size: load (read+validate) and compile times, the reload time
+(all files new, and one file of 1,000 changed with the others cached),
+resident memory after the first load, events/s compiled and linear, their
+ratio, and matches per event.
+"""
+
+import argparse
+import json
+import pathlib
+import random
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from oslo_config import cfg  # noqa: E402
+
+from pratai_bridge import service  # noqa: E402
+from pratai_bridge.conf import subscriptions as subscriptions_conf  # noqa
+from pratai_bridge.events.model import Event  # noqa: E402
+from pratai_bridge.matcher import Matcher  # noqa: E402
+from pratai_bridge.subscriptions import loader  # noqa: E402
+
+PROJECTS = [f'{i:032x}' for i in range(500)]
+PER_FILE = 1000
+
+# One template per kind; {n} is the subscription number, {p} its project.
+KINDS = [
+    # Nova legacy and versioned creations on some hosts: exact + prefix.
+    ("event_type: [compute.instance.create.end, instance.create.end]\n"
+     "      - pattern: {{details: {{host: [{{prefix: compute-{h:02d}}}]}}}}"),
+    # Swift uploads into one container: exact + suffix.
+    ("event_type: objectstore.http.request\n"
+     "      - pattern: {{details: {{container: [bucket-{c}], method: [PUT],"
+     " object: [{{suffix: .tar.gz}}, {{suffix: .png}}]}}}}"),
+    # Swift big uploads: numeric range + exists.
+    ("pattern:\n"
+     "          event_type: [objectstore.http.request]\n"
+     "          details: {{bytes_in: [{{numeric: ['>', {lo}, '<=', {hi}]}}],"
+     " action: [{{exists: true}}]}}"),
+    # Aodh: an alarm that fired, from any state but alarm.
+    ("event_type: [alarm.state_transition, alarm.update]\n"
+     "      - pattern: {{details: {{state: [alarm], previous: "
+     "[{{anything-but: alarm}}], alarm_id: [a-{a}]}}}}"),
+    # Nova: wildcard names and $or over legacy/versioned states.
+    ("pattern:\n"
+     "          event_type: [{{wildcard: 'compute.instance.*.end'}}, "
+     "{{prefix: instance.}}]\n"
+     "          details: {{display_name: [{{wildcard: 'web-*-{c}'}}],"
+     " $or: [{{state: [active]}}, {{state: [{{exists: false}}]}}]}}"),
+    # Swift reads of one object tree, any of two methods.
+    ("any:\n"
+     "          - pattern: {{details: {{method: [GET], object: [{{prefix: "
+     "'logs/{c}/'}}]}}}}\n"
+     "          - pattern: {{details: {{method: [HEAD], container: "
+     "[bucket-{c}]}}}}\n"
+     "      - event_type: objectstore.http.request"),
+]
+
+
+def subscriptions_yaml(start: int, count: int, rng: random.Random) -> str:
+    lines = ['subscriptions:']
+    for n in range(start, start + count):
+        kind = KINDS[n % len(KINDS)]
+        lo = rng.randrange(0, 10_000)
+        spec = kind.format(n=n, h=n % 40, c=n % 300, a=n % 100, lo=lo,
+                           hi=lo + rng.randrange(1, 5_000))
+        lines += [f'  - name: sub-{n}', f'    function: fn-{n % 50}']
+        if n % 50:
+            lines.append(f'    project: "{PROJECTS[rng.randrange(500)]}"')
+        lines += ['    filters:', '      - ' + spec]
+    return '\n'.join(lines) + '\n'
+
+
+def write_files(directory: pathlib.Path, size: int) -> None:
+    rng = random.Random(size)
+    for start in range(0, size, PER_FILE):
+        count = min(PER_FILE, size - start)
+        (directory / f'{start // PER_FILE:04d}.yaml').write_text(
+            subscriptions_yaml(start, count, rng))
+
+
+def _event(rng: random.Random, i: int) -> Event:
+    """An event shaped like one of the samples, after normalization."""
+    project = PROJECTS[rng.randrange(500)]
+    kind = i % 6
+    common = {'message_id': f'm-{i}', 'priority': 'info',
+              'timestamp': '2026-11-28T03:02:28.177383Z',
+              'project_id': project, 'user_id': 'u' * 32,
+              'resource_id': f'r-{i}'}
+    if kind in (0, 1):  # Nova legacy / versioned
+        state = rng.choice(['active', 'building', 'error'])
+        details = {'state': state,
+                   'host': f'compute-{rng.randrange(60):02d}',
+                   'display_name': f'web-{i}-{rng.randrange(300)}',
+                   'instance_type': 'm1.tiny'}
+        if kind == 0:
+            return Event(source='nova', publisher_id='compute.compute-1',
+                         event_type=rng.choice([
+                             'compute.instance.create.end',
+                             'compute.instance.delete.end']),
+                         payload=dict(details, tenant_id=project),
+                         details=details, **common)
+        return Event(source='nova', publisher_id='nova-compute:compute',
+                     event_type=rng.choice(['instance.create.end',
+                                            'instance.update']),
+                     payload={'nova_object.name': 'InstancePayload',
+                              'nova_object.data': dict(details)},
+                     details=details, **common)
+    if kind in (2, 3):  # Swift PUT / GET
+        container = f'bucket-{rng.randrange(400)}'
+        obj = rng.choice(['db.tar.gz', 'a.png', f'logs/{i % 300}/x'])
+        method = 'PUT' if kind == 2 else rng.choice(['GET', 'HEAD'])
+        details = {'path': f'v1/AUTH_{project}/{container}/{obj}',
+                   'container': container, 'object': obj, 'method': method,
+                   'action': 'update' if method == 'PUT' else 'read',
+                   'outcome': 'success',
+                   'bytes_in': rng.randrange(200_000) if kind == 2 else 0,
+                   'bytes_out': None}
+        return Event(source='swift', publisher_id='ceilometermiddleware',
+                     event_type='objectstore.http.request',
+                     payload={'typeURI': 'http://schemas.dmtf.org/cloud/'
+                              'audit/1.0/event', 'action': details['action'],
+                              'target': {'id': 'target'}},
+                     details=details, **common)
+    state, previous = rng.choice([('alarm', 'ok'), ('ok', 'alarm'),
+                                  ('alarm', 'insufficient data')])
+    details = {'alarm_id': f'a-{rng.randrange(100)}', 'state': state,
+               'previous': previous,
+               'current': state, 'severity': 'low', 'detail': {}}
+    return Event(source='aodh', publisher_id='aodh.evaluator',
+                 event_type=('alarm.state_transition' if kind == 4
+                             else 'alarm.update'),
+                 payload={'alarm_id': f'a-{i}', 'detail': {}},
+                 details=details, **common)
+
+
+def linear_scan(subscriptions, event):
+    document = event.as_document()
+    return [s for s in subscriptions
+            if (s.project is None or s.project == event.project_id)
+            and all(f.match(document) for f in s.filters)]
+
+
+def _rate(match, events, seconds: float) -> tuple[float, int]:
+    """Events/s over at least ``seconds`` (and one pass), and matches."""
+    done = matched = 0
+    start = time.perf_counter()
+    while True:
+        for event in events:
+            matched += len(match(event))
+            done += 1
+            if done % 64 == 0 and time.perf_counter() - start > seconds:
+                return done / (time.perf_counter() - start), matched
+        if time.perf_counter() - start > seconds:
+            return done / (time.perf_counter() - start), matched
+
+
+def _conf(directory: pathlib.Path) -> cfg.ConfigOpts:
+    conf = cfg.ConfigOpts()
+    subscriptions_conf.register_opts(conf)
+    conf([], project='pratai-bridge', default_config_files=[])
+    conf.set_override('directory', str(directory), group='subscriptions')
+    return conf
+
+
+def _rss_mib() -> float:
+    with open('/proc/self/status') as status:
+        for line in status:
+            if line.startswith('VmRSS:'):
+                return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def measure(size: int, seconds: float) -> dict:
+    """One size, in this process."""
+    with tempfile.TemporaryDirectory() as tmp:
+        directory = pathlib.Path(tmp)
+        write_files(directory, size)
+        rss_before = _rss_mib()
+        start = time.perf_counter()
+        subscriptions = loader.load_directory(str(directory))
+        loaded = time.perf_counter()
+        matcher = Matcher(subscriptions)
+        compiled = time.perf_counter()
+        rss = _rss_mib()
+        # What a SIGHUP or a watched change runs, end to end: every file
+        # new, then one file of the set changed (the others cached).
+        cache = loader.FileCache()
+        reload_start = time.perf_counter()
+        service.load_matcher(_conf(directory), cache)
+        reload_s = time.perf_counter() - reload_start
+        first = directory / '0000.yaml'
+        first.write_text(first.read_text().replace('function: fn-',
+                                                   'function: fx-'))
+        reload_start = time.perf_counter()
+        service.load_matcher(_conf(directory), cache)
+        reload_one_s = time.perf_counter() - reload_start
+    rng = random.Random(7)
+    events = [_event(rng, i) for i in range(3000)]
+    # The same answers, or the comparison means nothing.
+    for event in events[:200]:
+        assert matcher.match(event) == linear_scan(subscriptions, event)
+    rate, matched = _rate(matcher.match, events, seconds)
+    linear_rate, _ = _rate(lambda e: linear_scan(subscriptions, e),
+                           events[:max(20, 3000 // max(1, size // 10))],
+                           seconds)
+    return {'size': size, 'load_s': loaded - start,
+            'compile_s': compiled - loaded, 'reload_s': reload_s,
+            'reload_one_file_s': reload_one_s,
+            'rss_mib': rss, 'rss_growth_mib': rss - rss_before,
+            'events_per_s': rate, 'linear_per_s': linear_rate,
+            'matches_per_event': matched / max(1, round(rate * seconds))}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument('--sizes', default='10,1000,10000,100000')
+    parser.add_argument('--seconds', type=float, default=2.0)
+    parser.add_argument('--child', type=int, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child is not None:
+        print(json.dumps(measure(args.child, args.seconds)))
+        return
+    results = []
+    for size in (int(s) for s in args.sizes.split(',')):
+        out = subprocess.run(
+            [sys.executable, __file__, '--child', str(size),
+             '--seconds', str(args.seconds)],
+            check=True, capture_output=True, text=True).stdout
+        result = json.loads(out.splitlines()[-1])
+        results.append(result)
+        print(f"{size:>7} subscriptions: load {result['load_s']:6.2f} s, "
+              f"compile {result['compile_s']:6.2f} s, "
+              f"reload {result['reload_s']:6.2f} s "
+              f"(one file changed {result['reload_one_file_s']:5.2f} s), "
+              f"RSS {result['rss_mib']:6.0f} MiB, "
+              f"{result['events_per_s']:9.0f} events/s compiled, "
+              f"{result['linear_per_s']:9.1f} linear "
+              f"(x{result['events_per_s'] / result['linear_per_s']:.0f}), "
+              f"{result['matches_per_event']:.2f} matches/event",
+              flush=True)
+    smallest = results[0]['events_per_s']
+    for result in results[1:]:
+        print(f"  rate at {result['size']} / rate at {results[0]['size']}"
+              f" = {result['events_per_s'] / smallest:.2f}")
+
+
+if __name__ == '__main__':
+    main()
