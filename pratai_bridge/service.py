@@ -54,7 +54,7 @@ class BridgeService:
     def __init__(self, conf: cfg.ConfigOpts) -> None:
         self._conf = conf
         self.journal = Journal(conf.journal.connection)
-        self.store = store_loader.load_store(conf)
+        self.store = store_loader.load_store(conf, cached=True)
         self.runner = load_runner(conf)
         self.pipeline = make_pipeline(conf, self.journal, self._wake)
         self.dispatcher = Dispatcher(
