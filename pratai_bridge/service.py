@@ -69,7 +69,15 @@ class BridgeService:
         self.journal.start()
         self.dispatcher.start()
         self.listener.start()
+        self._prepare_functions()
         LOG.info('pratai-bridge started')
+
+    def _prepare_functions(self) -> None:
+        """Build, in the background, what this host lacks of the functions
+        the subscriptions name: several hosts share one store, and each
+        builds its own images before their first events need them."""
+        self.dispatcher.builds.prepare(
+            {s.function for s in self.pipeline.matcher.by_name.values()})
 
     def stop(self) -> bool:
         """Stop taking notifications, finish the batches and runs in flight.
@@ -105,4 +113,5 @@ class BridgeService:
                       len(self.pipeline.matcher), exc)
             return False
         self.pipeline.set_matcher(matcher)
+        self._prepare_functions()
         return True

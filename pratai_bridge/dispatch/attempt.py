@@ -90,7 +90,7 @@ def run(conf: cfg.ConfigOpts, journal: Journal, store: Store,
     function = _function(store, execution.function)
     if isinstance(function, Attempt):
         return function
-    waited = builds.waited(execution.id)
+    waited = builds.waited(execution, function)
     wait = None if waited is None else waited.seconds
     failure = builds.failure(function)
     if waited is not None and waited.code is not None:

@@ -10,7 +10,9 @@ claims nothing of a subscription whose function is building
 ends, the dispatcher is woken: the next attempt of each execution that
 waited finds the function ready and runs it, or ends with the build's
 failure. How long each one waited is kept for that attempt, which records
-it (``build_wait``); build time never counts against a function's
+it (``build_wait``), and so is the wait of an execution that was pending,
+unclaimed, while its function was built (one that arrived during a build
+begun at start, say); build time never counts against a function's
 timeout, which starts with its run.
 
 Builds run on ``[builder] build_workers`` threads, each given ``[builder]
@@ -44,6 +46,7 @@ from pratai_bridge.functions.store.base import FunctionNotFound
 from pratai_bridge.functions.store.base import InvalidStoredFunction
 from pratai_bridge.functions.store.base import Store
 from pratai_bridge.functions.store.base import StoreError
+from pratai_bridge.journal.api import Execution
 from pratai_bridge.runners import base as runners
 from pratai_bridge.subscriptions.model import Subscription
 
@@ -94,6 +97,10 @@ class Builds:
             collections.OrderedDict())
         self._built: set[str] = set()
         self._failed: dict[str, tuple[float, str, str]] = {}
+        # Guarded by _lock: sha256 -> when its last build in this process
+        # began and ended (epoch seconds), for the executions that were
+        # pending meanwhile without asking for it.
+        self._spans: dict[str, tuple[float, float]] = {}
 
     def start(self) -> None:
         """Start the build threads (daemons: a build in progress must not
@@ -144,10 +151,19 @@ class Builds:
                  'waits', function.ref, execution)
         self._jobs.put(functools.partial(self._build, function))
 
-    def waited(self, execution: int) -> Waited | None:
-        """What waiting for a build came to for ``execution``, once."""
+    def waited(self, execution: Execution,
+               function: Function) -> Waited | None:
+        """What waiting for a build of ``function`` came to for
+        ``execution``, once: it waited for a build it asked for, or (on
+        its first attempt) was pending while one ran, unclaimed."""
         with self._lock:
-            return self._waited.pop(execution, None)
+            asked = self._waited.pop(execution.id, None)
+            span = self._spans.get(function.sha256)
+        if asked is not None or span is None or execution.attempts != 1:
+            return asked
+        began, ended = span
+        waited = ended - max(began, execution.created_at.timestamp())
+        return Waited(waited) if waited > 0 else None
 
     def busy(self, subscriptions: Mapping[str, Subscription]) -> list[str]:
         """The subscriptions whose function is being built now."""
@@ -183,6 +199,7 @@ class Builds:
 
     def _build(self, function: Function) -> None:
         """Prepare ``function``, then tell its waiters; never raises."""
+        began = time.time()
         failure = None
         try:
             self._runner.prepare(function, self._store.fetch(function))
@@ -202,11 +219,11 @@ class Builds:
                           function.ref)
             failure = (outcome_mod.DISPATCHER_ERROR,
                        f'dispatcher error: {exc!r}')
-        self._finish(function, failure)
+        self._finish(function, failure, began)
         self._on_done()
 
-    def _finish(self, function: Function,
-                failure: tuple[str, str] | None) -> None:
+    def _finish(self, function: Function, failure: tuple[str, str] | None,
+                began: float) -> None:
         now = time.monotonic()
         if failure is None:
             LOG.info('Function %s is ready', function.ref)
@@ -215,6 +232,7 @@ class Builds:
                         function.ref, failure[1])
         with self._lock:
             del self._building[function.sha256]
+            self._spans[function.sha256] = (began, time.time())
             if failure is None:
                 self._built.add(function.sha256)
             elif failure[0] in outcome_mod.PERMANENT:

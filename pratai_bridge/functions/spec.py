@@ -4,6 +4,8 @@ Applied when a function is uploaded (:mod:`pratai_bridge.deploy`) and again
 whenever a store reads one back.
 """
 
+from collections.abc import Mapping
+
 from pratai_bridge.functions import names
 from pratai_bridge.functions import package as package_mod
 from pratai_bridge.functions.model import NETWORKS
@@ -37,14 +39,18 @@ class InvalidFunction(ValueError):
 
 def make_spec(name: str, handler: str, memory: int = 128, timeout: int = 30,
               network: str = 'none', runtime: str = 'python3',
-              **warm: int | None) -> FunctionSpec:
+              warm: Mapping[str, int | None] | None = None) -> FunctionSpec:
     """A FunctionSpec, once every setting is checked (ValueError if not).
 
-    ``warm`` holds the ``warm_*`` settings (see FunctionSpec).
+    ``warm`` holds ``warm_*`` settings (see FunctionSpec); those it
+    leaves out are None.
     """
-    return check_spec(FunctionSpec(name=name, handler=handler,
-                                   runtime=runtime, memory=memory,
-                                   timeout=timeout, network=network, **warm))
+    warm = dict(warm or {})
+    check_warm(warm)
+    return check_spec(FunctionSpec(
+        name=name, handler=handler, runtime=runtime, memory=memory,
+        timeout=timeout, network=network,
+        **{field: warm.get(field) for field in WARM_SETTINGS}))
 
 
 def check_spec(spec: FunctionSpec) -> FunctionSpec:
@@ -68,7 +74,7 @@ def check_spec(spec: FunctionSpec) -> FunctionSpec:
     return spec
 
 
-def check_warm(settings: dict[str, int | None]) -> None:
+def check_warm(settings: Mapping[str, int | None]) -> None:
     """Raise InvalidFunction for a warm setting that is neither None nor
     an integer in its :data:`WARM_RANGES`."""
     for field, value in settings.items():

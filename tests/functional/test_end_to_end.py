@@ -11,6 +11,7 @@ is read back with ``pratai-bridge-manage executions show``.
 import io
 import os
 import signal
+import socket
 import time
 import uuid
 import zipfile
@@ -70,9 +71,12 @@ def _swift() -> swift_client.Connection:
 
 
 def _zip(path, source: str) -> str:
+    """The same bytes for the same source (a fixed date): tests share
+    the image of each function."""
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, 'w') as archive:
-        archive.writestr('handler.py', source)
+        archive.writestr(zipfile.ZipInfo('handler.py', (2026, 1, 1, 0, 0, 0)),
+                         source)
     path.write_bytes(buffer.getvalue())
     return str(path)
 
@@ -234,9 +238,13 @@ def test_failures_end_failed_timeout_and_oom(loop, publisher):
              'nova', 'versioned_notifications')
     assert _finished(bridge, 'instance-up')['status'] == 'succeeded'
     assert bridge.process.poll() is None
-    containers = docker.from_env().containers.list(
-        all=True, filters={'label': 'pratai.function'})
-    assert containers == []
+    # What failed was retired; only the succeeding echo's container is
+    # left, warm, for the next event.
+    containers = docker.from_env().containers.list(all=True, filters={
+        'label': f'pratai.bridge={socket.gethostname()}:'
+                 f'{bridge.process.pid}'})
+    assert [(c.labels['pratai.function'], c.labels.get('pratai.warm'),
+             c.status) for c in containers] == [('echo', '1', 'running')]
 
 
 def test_sigterm_waits_stop_timeout_for_running_functions(loop, publisher):
@@ -258,3 +266,80 @@ def test_sigterm_waits_stop_timeout_for_running_functions(loop, publisher):
     for container in docker.from_env().containers.list(
             all=True, filters={'label': 'pratai.function=sleepy'}):
         container.remove(force=True)
+
+
+def test_warm_runs_are_recorded(loop, publisher):
+    bridge, _ = loop
+    sample = 'nova-versioned/instance-create-end.json'
+    for count in (1, 2):
+        _publish(publisher, sample, 'nova', 'versioned_notifications')
+        done = bridge.wait_for_executions(count, 240,
+                                          subscription='instance-up')
+        while any(e['status'] not in FINAL for e in done):
+            time.sleep(0.2)
+            done = bridge.executions(subscription='instance-up')
+    shown = [bridge.manage_json('executions', 'show', str(e['id']))
+             for e in sorted(done, key=lambda e: e['id'])]
+    assert [(s['status'], s['warm'], s['build_wait']) for s in shown] == [
+        ('succeeded', False, None), ('succeeded', True, None)]
+
+
+def _image_of(bridge, name):
+    sha256 = bridge.manage_json('function', 'show', name)['sha256']
+    return f'pratai/function:{sha256}'
+
+
+def _has_image(engine, image):
+    try:
+        engine.images.get(image)
+    except docker.errors.ImageNotFound:
+        return False
+    return True
+
+
+def test_a_bridge_builds_ahead_what_its_subscriptions_name(
+        make_bridge, publisher, tmp_path):
+    _require('Docker', lambda: docker.from_env().ping())
+    engine = docker.from_env()
+    nonce = uuid.uuid4().hex[:8]
+    bridge = make_bridge('[runner]\ndriver = docker\n')
+    for name in ('early', 'later'):
+        bridge.manage('function', 'create', f'{name}-{nonce}', '--zip',
+                      _zip(tmp_path / f'{name}.zip', f'# {nonce} {name}\n'
+                           + ECHO), '--no-build')
+    early, later = (_image_of(bridge, f'{n}-{nonce}')
+                    for n in ('early', 'later'))
+    assert not _has_image(engine, early)  # --no-build: stored only
+    bridge.subscribe('10-early.yaml', f"""
+subscriptions:
+  - name: early
+    function: early-{nonce}
+    filters: [{{event_type: test.early}}]
+""")
+    try:
+        bridge.start()
+        # An event at once: it waits, unclaimed, for the build begun at
+        # start, and records how long.
+        publisher.publish('nova', 'notifications', 'info', 'compute.test',
+                          'test.early', {'n': 1})
+        shown = _finished(bridge, 'early')
+        assert shown['status'] == 'succeeded', shown
+        assert shown['build_wait'] > 0 and shown['attempts'] == 1
+        assert 'ahead of its events' in bridge.log_text()
+        # A reload builds what the new subscriptions name, with no event.
+        bridge.subscribe('20-later.yaml', f"""
+subscriptions:
+  - name: later
+    function: later-{nonce}
+    filters: [{{event_type: test.later}}]
+""")
+        bridge.signal(signal.SIGHUP)
+        deadline = time.monotonic() + 120
+        while not _has_image(engine, later):
+            assert time.monotonic() < deadline, bridge.log_text()[-3000:]
+            time.sleep(0.5)
+        assert bridge.executions(subscription='later') == []
+    finally:
+        bridge.stop()
+        for name in ('early', 'later'):
+            bridge.manage('function', 'delete', f'{name}-{nonce}')

@@ -31,21 +31,15 @@ that function's next run.
 import collections
 import contextlib
 import logging
-import os
 import pathlib
-import shutil
-import subprocess
 import tempfile
 import threading
 import time
 from collections.abc import Callable
-from collections.abc import Iterator
 from typing import Any
 
 import docker
-import requests
 from docker import errors as docker_errors
-from docker.utils import parse_repository_tag
 from oslo_config import cfg
 
 from pratai_bridge import _locks
@@ -54,6 +48,8 @@ from pratai_bridge.runners._runtime import runtime_digest
 from pratai_bridge.runners._runtime import runtime_directory
 from pratai_bridge.runners.base import BuildFailed
 from pratai_bridge.runners.base import RunnerError
+from pratai_bridge.runners.docker import _base
+from pratai_bridge.runners.docker._engine import docker_errors_as_runner_errors
 from pratai_bridge.runners.docker import _context
 from pratai_bridge.runners.docker._dockerfile import DEPS_LABEL
 
@@ -70,21 +66,6 @@ REPOSITORY = 'pratai/function'
 RUNTIME_LABEL = 'pratai.runtime'
 #: base images under this prefix are made here, never pulled
 LOCAL_PREFIX = 'pratai/'
-# What runtimes/python/build-base.sh gives mmdebstrap and docker import.
-_MMDEBSTRAP = [
-    'mmdebstrap', '--variant=essential', '--include=python3,python3-pip',
-    '--hook-dir=/usr/share/mmdebstrap/hooks/merged-usr',
-    '--dpkgopt=path-exclude=/usr/share/man/*',
-    '--dpkgopt=path-exclude=/usr/share/doc/*',
-    '--dpkgopt=path-include=/usr/share/doc/*/copyright',
-    '--dpkgopt=path-exclude=/usr/share/locale/*',
-    '--dpkgopt=path-exclude=/usr/share/info/*',
-]
-_IMPORT_CHANGES = [
-    'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
-    'ENV LANG=C.UTF-8',
-    'CMD ["python3"]',
-]
 # Lines of build output a failure quotes.
 _LOG_LINES = 40
 
@@ -92,16 +73,6 @@ _LOG_LINES = 40
 def image_tag(sha256: str) -> str:
     """The image of the zip whose sha256 is ``sha256``."""
     return f'{REPOSITORY}:{sha256}'
-
-
-@contextlib.contextmanager
-def docker_errors_as_runner_errors(what: str) -> Iterator[None]:
-    """Engine, HTTP and socket errors become RunnerError(what: ...)."""
-    try:
-        yield
-    except (docker_errors.DockerException,
-            requests.exceptions.RequestException, OSError) as exc:
-        raise RunnerError(f'{what}: {exc}') from exc
 
 
 class Builder:
@@ -178,15 +149,24 @@ class Builder:
 
     def ensure_base_image(self, progress: Progress | None = None,
                           base_image: str | None = None) -> str:
-        """Make or pull the base image when missing; return its name."""
+        """Make or pull the base image when missing; return its name.
+
+        When it cannot, the error says how to get one.
+        """
         name = base_image or self.conf.builder.base_image
         if self.image_exists(name):
             return name
         say = progress or _log_progress
-        if name.startswith(LOCAL_PREFIX):
-            self._make_debian_base(name, say)
-        else:
-            self._pull(name, say)
+        try:
+            if name.startswith(LOCAL_PREFIX):
+                _base.make_debian(self.api, name,
+                                  self.conf.builder.debian_mirror, say)
+            else:
+                _base.pull(self.api, name, say)
+        except RunnerError as exc:
+            raise type(exc)(f'{exc}\n{_base.how_to_get(name)}') from exc
+        if not self.image_exists(name):
+            raise RunnerError(f'{name} was made but is not there')
         return name
 
     def ensure_runtime_image(self, progress: Progress | None = None,
@@ -309,65 +289,6 @@ class Builder:
                         f'building {tag} took longer than [builder] '
                         f'build_timeout ({self.conf.builder.build_timeout} '
                         's); stopped\n' + '\n'.join(lines))
-
-    def _make_debian_base(self, name: str, progress: Progress) -> None:
-        repository, suite = parse_repository_tag(name)
-        suite = suite or 'bookworm'
-        if shutil.which('mmdebstrap') is None:
-            raise BuildFailed(
-                f'{name} is missing and mmdebstrap is not installed to make '
-                'it (apt-get install mmdebstrap), or set [builder] '
-                'base_image to an image a registry has')
-        with tempfile.TemporaryDirectory(prefix='pratai-base-') as tmp:
-            rootfs = pathlib.Path(tmp, 'rootfs.tar')
-            command = _MMDEBSTRAP + [suite, str(rootfs)]
-            if self.conf.builder.debian_mirror:
-                command.append(self.conf.builder.debian_mirror)
-            progress(f'making {name}: Debian {suite} with Python, by '
-                     'mmdebstrap (about half a minute)')
-            _run_with_progress(command, progress)
-            progress(f'importing {rootfs.stat().st_size // 1048576} MiB '
-                     f'as {name}')
-            with docker_errors_as_runner_errors(f'cannot import {name}'):
-                self.api.import_image_from_file(
-                    str(rootfs), repository=repository, tag=suite,
-                    changes=_IMPORT_CHANGES)
-        if not self.image_exists(name):
-            raise RunnerError(f'{name} was imported but is not there')
-        progress(f'made {name}')
-
-    def _pull(self, name: str, progress: Progress) -> None:
-        repository, tag = parse_repository_tag(name)
-        progress(f'pulling {name}')
-        with docker_errors_as_runner_errors(f'cannot pull {name}'):
-            for chunk in self.api.pull(repository, tag=tag or 'latest',
-                                       stream=True, decode=True):
-                if 'error' in chunk:
-                    raise RunnerError(f'cannot pull {name}: '
-                                      f'{chunk["error"]}')
-                if chunk.get('status') and not chunk.get('progressDetail'):
-                    progress(f'{chunk.get("id", name)}: {chunk["status"]}')
-
-
-def _run_with_progress(command: list[str], progress: Progress) -> None:
-    """Run ``command``, each output line to ``progress``; raise if failed."""
-    lines: collections.deque[str] = collections.deque(maxlen=_LOG_LINES)
-    try:
-        with subprocess.Popen(command, stdin=subprocess.DEVNULL,
-                              stdout=subprocess.PIPE,
-                              stderr=subprocess.STDOUT, env=dict(os.environ),
-                              text=True, errors='replace') as process:
-            assert process.stdout is not None
-            for line in process.stdout:
-                line = line.rstrip()
-                if line:
-                    lines.append(line)
-                    progress(line)
-    except OSError as exc:
-        raise RunnerError(f'cannot run {command[0]}: {exc}') from exc
-    if process.returncode != 0:
-        raise RunnerError(f'{command[0]} failed (exit {process.returncode}):'
-                          '\n' + '\n'.join(lines))
 
 
 def _log_progress(line: str) -> None:

@@ -58,6 +58,7 @@ from pratai_bridge.runners.docker._containers import DEADLINE_LABEL
 from pratai_bridge.runners.docker._containers import EXECUTION_LABEL
 from pratai_bridge.runners.docker._containers import LABEL
 from pratai_bridge.runners.docker._containers import WARM_LABEL
+from pratai_bridge.runners.docker._engine import docker_errors_as_runner_errors
 from pratai_bridge.runners.docker._session import Reply
 from pratai_bridge.runners.docker._session import Session
 
@@ -125,7 +126,7 @@ class DockerRunner(base.Runner):
                 payload, limits.timeout_s,
                 limits.timeout_s + _containers.SELF_KILL_GRACE,
                 self.conf.dispatcher.log_tail_bytes)
-            with builder_mod.docker_errors_as_runner_errors(
+            with docker_errors_as_runner_errors(
                     f'{function.ref}: running its container failed'):
                 outcome = _outcome(session, reply, limits)
         except BaseException:
@@ -145,7 +146,7 @@ class DockerRunner(base.Runner):
         """
         if not bridge:
             return 0
-        with builder_mod.docker_errors_as_runner_errors(
+        with docker_errors_as_runner_errors(
                 f'cannot stop the containers of bridge {bridge}'):
             return _sweep.stop_bridge(self.builder.api, bridge)
 
@@ -157,7 +158,7 @@ class DockerRunner(base.Runner):
         (epoch seconds) is the time to judge by, the clock's by default.
         Raises RunnerError.
         """
-        with builder_mod.docker_errors_as_runner_errors(
+        with docker_errors_as_runner_errors(
                 'cannot sweep the containers of functions'):
             return _sweep.sweep(self.builder.api,
                                 time.time() if now is None else now)
@@ -169,7 +170,7 @@ class DockerRunner(base.Runner):
         if warm.reuse:
             lifetime = max(lifetime, self.conf.runner.warm_lifetime)
         entrypoint = self._entrypoint(function)
-        with builder_mod.docker_errors_as_runner_errors(
+        with docker_errors_as_runner_errors(
                 f'{function.ref}: cannot start its container'):
             try:
                 return _containers.start(

@@ -3,6 +3,7 @@ slow, fail, or vanish; a real SQLite journal."""
 
 import dataclasses
 import threading
+import time
 
 import pytest
 from oslo_config import cfg
@@ -177,6 +178,21 @@ def test_prepare_builds_what_subscribed_functions_lack(harness):
     assert (done.status, done.build_wait) == ('succeeded', None)
 
 
+def test_what_arrives_during_a_build_ahead_waits_unclaimed(harness):
+    harness.runner.build_gate = gate = threading.Event()
+    harness.start()
+    harness.dispatcher.builds.prepare(['hello'])
+    assert harness.runner.building.wait(WAIT)
+    (execution,) = harness.record(1)
+    time.sleep(0.3)  # several polls: never claimed while it builds
+    pending = harness.journal.get_execution(execution)
+    assert (pending.status, pending.attempts) == ('pending', 0)
+    gate.set()
+    done = harness.finished(execution)
+    assert (done.status, done.attempts) == ('succeeded', 1)
+    assert 0.3 <= done.build_wait < WAIT
+
+
 def test_waits_of_executions_never_asked_for_are_bounded(monkeypatch):
     monkeypatch.setattr(builds_mod, '_MAX_WAITED', 3)
     builds = builds_mod.Builds(None, None, None, lambda: None)
@@ -184,9 +200,9 @@ def test_waits_of_executions_never_asked_for_are_bounded(monkeypatch):
     for execution in range(5):
         builds._waiting.setdefault(function.sha256, {})[execution] = 0.0
     builds._building[function.sha256] = function.name
-    builds._finish(function, None)
-    assert [builds.waited(n) is not None for n in range(5)] == [
-        False, False, True, True, True]
+    builds._finish(function, None, time.time())
+    assert [len(builds._waited)] == [3]
+    assert list(builds._waited) == [2, 3, 4]
 
 
 def test_outcomes_carry_what_the_runner_said(harness):

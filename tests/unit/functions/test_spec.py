@@ -54,8 +54,8 @@ def test_warm_settings_default_to_the_runner_s():
     spec = spec_mod.make_spec('hello', 'fn')
     assert (spec.warm_pool_size, spec.warm_idle_time,
             spec.warm_max_uses) == (None, None, None)
-    spec = spec_mod.make_spec('hello', 'fn', warm_pool_size=0,
-                              warm_idle_time=86400, warm_max_uses=1)
+    spec = spec_mod.make_spec('hello', 'fn', warm={
+        'warm_pool_size': 0, 'warm_idle_time': 86400, 'warm_max_uses': 1})
     assert (spec.warm_pool_size, spec.warm_idle_time,
             spec.warm_max_uses) == (0, 86400, 1)
 
@@ -72,3 +72,8 @@ def test_warm_settings_out_of_bounds_name_the_field(changes, field):
     with pytest.raises(spec_mod.InvalidFunction) as info:
         spec_mod.check_spec(spec)
     assert info.value.field == field
+
+
+def test_an_unknown_warm_setting_is_refused():
+    with pytest.raises(spec_mod.InvalidFunction, match='not a warm setting'):
+        spec_mod.make_spec('hello', 'fn', warm={'warm_pool': 1})

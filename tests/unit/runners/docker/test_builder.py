@@ -189,8 +189,12 @@ def test_rebuild_and_another_base(conf):
 
 def test_a_local_base_without_mmdebstrap_says_what_to_do(conf, monkeypatch):
     monkeypatch.setenv('PATH', '/nonexistent')
-    with pytest.raises(RunnerError, match='mmdebstrap is not installed'):
+    with pytest.raises(BuildFailed, match='mmdebstrap is not installed') \
+            as info:
         _builder(conf, FakeAPI()).ensure_base_image()
+    assert ('install mmdebstrap (apt-get install mmdebstrap) and run '
+            '"pratai-bridge-manage runtime build" as root') in str(info.value)
+    assert 'set [builder] base_image to an image it has' in str(info.value)
 
 
 def test_a_local_base_is_made_with_mmdebstrap(conf, tmp_path, monkeypatch):
