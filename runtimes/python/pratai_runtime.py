@@ -57,17 +57,15 @@ Standard library only, Python 3.11: the same file runs as a container's
 entry point and as a plain subprocess of the local runner.
 """
 
-import argparse
 import importlib
 import json
 import os
 import select
-import shutil
 import site
 import sys
 import threading
 import time
-import traceback
+import types
 
 EXIT_SUCCEEDED = 0
 EXIT_FAILED = 1
@@ -82,30 +80,41 @@ class RuntimeFailure(Exception):
     """The runtime, not the function, could not run the function."""
 
 
-class _Parser(argparse.ArgumentParser):
-    def error(self, message):
-        # A bad command line is reported as a result line, like the rest.
-        raise RuntimeFailure(message)
+#: the options with a value, and their defaults (see the docstring)
+_OPTIONS = {'--handler': None, '--function-dir': '.', '--deps-dir': None,
+            '--payload-file': '-', '--scratch': '/tmp'}
+#: the options without one
+_FLAGS = ('--serve',)
 
 
 def _parse(argv):
-    parser = _Parser(prog='pratai_runtime', description=__doc__)
-    parser.add_argument('--handler', required=True,
-                        help='module that defines main(payload)')
-    parser.add_argument('--function-dir', default='.',
-                        help='directory holding the unpacked function')
-    parser.add_argument('--deps-dir',
-                        help='directory of installed requirements '
-                             '(pip install --target), if there is one')
-    parser.add_argument('--payload-file', default='-',
-                        help='JSON payload file, "-" for stdin (default)')
-    parser.add_argument('--serve', action='store_true',
-                        help='serve invocations, one JSON request line '
-                             'after another on stdin')
-    parser.add_argument('--scratch', default='/tmp',
-                        help='directory emptied between invocations '
-                             '(--serve only; default /tmp)')
-    return parser.parse_args(argv)
+    """The command line as a namespace; RuntimeFailure when it is wrong.
+
+    By hand, not argparse: argparse (and the modules it imports) would be
+    a sizeable part of a cold start, paid by every container.
+    """
+    values = dict(_OPTIONS)
+    values.update(dict.fromkeys(_FLAGS, False))
+    words = list(argv)
+    while words:
+        word = words.pop(0)
+        name, equals, value = word.partition('=')
+        if name in _FLAGS and not equals:
+            values[name] = True
+        elif name in _OPTIONS:
+            if not equals:
+                if not words:
+                    raise RuntimeFailure(f'argument {name}: expected one '
+                                         'argument')
+                value = words.pop(0)
+            values[name] = value
+        else:
+            raise RuntimeFailure(f'unrecognized arguments: {word}')
+    if values['--handler'] is None:
+        raise RuntimeFailure('the following arguments are required: '
+                             '--handler')
+    return types.SimpleNamespace(**{
+        name[2:].replace('-', '_'): value for name, value in values.items()})
 
 
 def _read_payload(path):
@@ -149,6 +158,8 @@ def _error(exc, skip_frames=0):
     for _ in range(skip_frames):
         if tb is not None and tb.tb_next is not None:
             tb = tb.tb_next
+    import traceback  # only for errors: it costs a cold start otherwise
+
     text = ''.join(traceback.format_exception(type(exc), exc, tb))
     kind = type(exc)
     name = kind.__qualname__
@@ -273,6 +284,8 @@ def _read_request(line):
 
 def _empty(directory):
     """Remove everything in ``directory``; whether that worked."""
+    import shutil  # here: a cold start does not pay for it
+
     try:
         for entry in os.scandir(directory):
             if entry.is_dir(follow_symlinks=False):
