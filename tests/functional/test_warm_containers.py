@@ -15,6 +15,7 @@ from tests.functional.docker_engine import NONCE
 from tests.functional.docker_engine import containers_of
 from tests.functional.docker_engine import prepared
 from tests.functional.docker_engine import wait_for
+from tests.functional.test_docker_runner import SANDBOX
 from tests.unit.runners.helpers import limits
 
 STATEFUL = f'''# {NONCE}
@@ -39,8 +40,10 @@ def main(payload=None):
     with open("/tmp/left-by-%d" % calls, "w") as out:
         out.write("x")
     print("call", calls)
+    before = os.environ.get("PRATAI_TEST_CALLS")
+    os.environ["PRATAI_TEST_CALLS"] = str(calls)
     return {{"calls": calls, "host": socket.gethostname(), "tmp": seen,
-             "cwd": os.getcwd()}}
+             "cwd": os.getcwd(), "environ": before}}
 '''
 
 
@@ -66,6 +69,7 @@ def test_warm_runs_keep_module_state_and_get_an_empty_tmp(runner, engine):
     assert [o.result['calls'] for o in outcomes] == [1, 2, 3]
     assert [o.result['tmp'] for o in outcomes] == [[], [], []]
     assert {o.result['cwd'] for o in outcomes} == {'/opt/function'}
+    assert [o.result['environ'] for o in outcomes] == [None, '1', '2']
     assert [o.logs for o in outcomes] == ['call 1\n', 'call 2\n',
                                           'call 3\n']
     [container] = containers_of(engine, function)
@@ -174,3 +178,23 @@ def test_runs_at_once_get_containers_of_their_own(runner, engine):
     assert len(containers_of(engine, function)) == 2
     again = [_run(runner, function) for _ in range(2)]
     assert [o.warm for o in again] == [True, True]
+
+
+def test_the_sandbox_holds_in_a_warm_container(runner, engine):
+    function = prepared(runner, 'sandbox', {'handler.py': SANDBOX})
+    cold, warm = (_run(runner, function) for _ in range(2))
+    assert (cold.status, cold.warm, warm.status, warm.warm) == (
+        base.SUCCEEDED, False, base.SUCCEEDED, True)
+    assert warm.result == cold.result
+    facts = warm.result
+    assert (facts['uid'], facts['gid']) == (10001, 10001)
+    assert facts['interfaces'] == ['lo']
+    assert facts['write_root'] == 'OSError: Read-only file system'
+    assert facts['cap_eff'] == '0000000000000000'
+    assert facts['no_new_privs'] == '1'
+    [container] = containers_of(engine, function)
+    host_config = container.attrs['HostConfig']
+    assert (host_config['ReadonlyRootfs'], host_config['NetworkMode'],
+            host_config['Memory'], host_config['PidsLimit']) == (
+        True, 'none', 128 * 1024 * 1024, 64)
+    assert container.attrs['Config']['User'] == '10001:10001'
