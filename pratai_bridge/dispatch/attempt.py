@@ -11,6 +11,7 @@ attempt then says so (``building``), and the execution waits.
 import dataclasses
 import logging
 import time
+from typing import Any
 
 from oslo_config import cfg
 
@@ -90,6 +91,17 @@ def run(conf: cfg.ConfigOpts, journal: Journal, store: Store,
     function = _function(store, execution.function)
     if isinstance(function, Attempt):
         return function
+    payload = dict(stored.event.as_document(),
+                   subscription=subscription.name)
+    return _run(conf, runner, builds, execution, subscription, function,
+                payload, context)
+
+
+def _run(conf: cfg.ConfigOpts, runner: runners.Runner, builds: Builds,
+         execution: Execution, subscription: Subscription,
+         function: Function, payload: dict[str, Any],
+         context: runners.RunContext) -> Attempt:
+    """Run ``function``, or wait for it to be built."""
     waited = builds.waited(execution, function)
     wait = None if waited is None else waited.seconds
     failure = builds.failure(function)
@@ -99,12 +111,10 @@ def run(conf: cfg.ConfigOpts, journal: Journal, store: Store,
         return error(*failure, function.version, build_wait=wait)
     if not builds.ready(function):
         return _wait_for_build(builds, function, execution.id)
-    payload = dict(stored.event.as_document(),
-                   subscription=subscription.name)
     LOG.info('Execution %s (subscription %s, message %s): attempt %d of '
              '%d, function %s', execution.id, subscription.name,
              execution.message_id, execution.attempts,
-             delivery.max_attempts, function.ref)
+             subscription.delivery.max_attempts, function.ref)
     try:
         outcome = runner.run(function, payload,
                              limits(conf, function, subscription), context)

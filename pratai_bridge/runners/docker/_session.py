@@ -19,6 +19,7 @@ session to one run only).
 
 import json
 import logging
+import select
 import threading
 import time
 import uuid
@@ -36,6 +37,8 @@ LOG = logging.getLogger(__name__)
 #: seconds an answered invocation waits for the end of its logs; past it
 #: the streams are out of step, and the container is not used again
 LOGS_GRACE = 2.0
+# Bytes written at once: less than a writable socket has room for.
+_CHUNK = 16384
 
 
 class Reply:
@@ -125,12 +128,10 @@ class Session:
         self.uses += 1
         reply.started_at = time.time()
         deadline = time.monotonic() + timeout
-        try:
-            self._raw.sendall(request)
-        except OSError as exc:  # it ended already
-            LOG.debug('Container %s took no request: %s', self.container[:12],
-                      exc)
-        self._wait(reply, deadline)
+        if self._send(request, deadline):
+            self._wait(reply, deadline)
+        else:
+            reply.timed_out = True
         reply.finished_at = time.time()
         with self._changed:
             self._reply = None
@@ -141,6 +142,30 @@ class Session:
                 and not self._stray and reply.line is not None
                 and reply.line.get('reusable') is True)
         return reply
+
+    def _send(self, data: bytes, deadline: float) -> bool:
+        """Write ``data`` to the container's stdin by ``deadline``; False
+        if it is not all written by then.
+
+        Never blocked past the deadline by a container that does not
+        read: each write waits (select) for room first, and writes no more
+        than there is room for.
+        """
+        view = memoryview(data)
+        try:
+            while view:
+                left = deadline - time.monotonic()
+                if left <= 0 or not select.select([], [self._raw], [],
+                                                  left)[1]:
+                    return False
+                # A blocking send of more than there is room for would
+                # wait for the reader: at most what a writable socket
+                # surely has room for.
+                view = view[self._raw.send(view[:_CHUNK]):]
+        except OSError as exc:  # it ended already: the wait will tell
+            LOG.debug('Container %s took no request: %s', self.container[:12],
+                      exc)
+        return True
 
     def _wait(self, reply: Reply, deadline: float) -> None:
         with self._changed:

@@ -41,6 +41,9 @@ class FakeContainer:
         self.killed = False
 
     def serve(self):
+        if self.behaviour == 'deaf':  # never reads its stdin
+            self.ended.wait()
+            return
         reader = self._theirs.makefile('rb')
         while line := reader.readline():
             request = json.loads(line)
@@ -241,6 +244,16 @@ def test_network_only_when_asked(runner):
     engine = _engine(runner)
     _run(runner, network=True)
     assert engine.created[0]['host_config']['network_mode'] == 'bridge'
+
+
+def test_a_container_that_does_not_read_times_out(runner):
+    engine = _engine(runner, 'deaf')
+    started = time.monotonic()
+    outcome = _run(runner, _function(), {'big': 'x' * (4 * 1024 * 1024)},
+                   timeout_s=0.5)
+    assert time.monotonic() - started < 5
+    assert outcome.status == base.TIMEOUT
+    assert engine.calls[-2:] == ['kill', 'remove force=True']
 
 
 def test_timeout_kills_then_removes(runner):
