@@ -21,6 +21,7 @@ import pytest
 from swiftclient import client as swift_client
 
 from pratai_bridge.events import decode
+from tests.functional.tcp_proxy import TcpProxy
 from tests.functional.unavailable import unavailable
 from tests.unit import samples
 
@@ -343,3 +344,84 @@ subscriptions:
         bridge.stop()
         for name in ('early', 'later'):
             bridge.manage('function', 'delete', f'{name}-{nonce}')
+
+
+def test_a_swift_outage_affects_only_what_this_host_never_saw(
+        make_bridge, publisher, tmp_path):
+    _require('Swift', lambda: _swift().head_account())
+    _require('Docker', lambda: docker.from_env().ping())
+    run = uuid.uuid4().hex[:8]
+    container = f'pratai-outage-{run}'
+    with TcpProxy(8080) as proxy:
+        url = f'http://127.0.0.1:{proxy.port}'
+        bridge = make_bridge(f"""
+[store]
+driver = swift
+container = {container}
+refresh_interval = 0.5
+
+[swift]
+auth_type = tempauth
+auth_url = {url}/auth/v1.0
+user = {SWIFT_USER}
+key = {SWIFT_KEY}
+endpoint_override = {url}/v1/AUTH_test
+retries = 0
+timeout = 5
+
+[runner]
+driver = docker
+
+[dispatcher]
+retry_delay = 0.5
+""")
+        images = []
+        for name in ('seen', 'unseen'):
+            bridge.manage('function', 'create', f'{name}-{run}', '--zip',
+                          _zip(tmp_path / f'{name}.zip', f'# {name} {run}\n'
+                               + ECHO))
+            images.append(_image_of(bridge, f'{name}-{run}'))
+        bridge.subscribe('10-seen.yaml', f"""
+subscriptions:
+  - name: seen
+    function: seen-{run}
+    filters: [{{event_type: test.seen}}]
+""")
+        try:
+            bridge.start()
+            publisher.publish('nova', 'notifications', 'info',
+                              'compute.test', 'test.seen', {'n': 1})
+            assert _finished(bridge, 'seen')['status'] == 'succeeded'
+            proxy.cut()  # Swift is away for this bridge from now on
+            time.sleep(1)  # past [store] refresh_interval
+            # The version it ran runs on; one it never saw waits.
+            bridge.subscribe('20-unseen.yaml', f"""
+subscriptions:
+  - name: unseen
+    function: unseen-{run}
+    filters: [{{event_type: test.unseen}}]
+    delivery: {{max_attempts: 2}}
+""")
+            bridge.signal(signal.SIGHUP)
+            bridge.wait_for_log('Cannot prepare function unseen')
+            for event_type in ('test.seen', 'test.unseen'):
+                publisher.publish('nova', 'notifications', 'info',
+                                  'compute.test', event_type, {'n': 2})
+            done = bridge.wait_for_executions(2, 60, subscription='seen')
+            while any(e['status'] not in FINAL for e in done):
+                time.sleep(0.2)
+                done = bridge.executions(subscription='seen')
+            assert [e['status'] for e in done] == ['succeeded'] * 2
+            assert 'runs its last version seen' in bridge.log_text()
+            unseen = _finished(bridge, 'unseen', 60)
+            assert (unseen['status'], unseen['attempts']) == ('error', 2)
+            assert unseen['error'].startswith('store: ')
+        finally:
+            bridge.stop()
+    # Swift is away for the bridge's own CLI too: clean up directly.
+    swift = _swift()
+    for obj in swift.get_container(container, full_listing=True)[1]:
+        swift.delete_object(container, obj['name'])
+    swift.delete_container(container)
+    for image in images:
+        docker.from_env().images.remove(image, force=True)
