@@ -23,6 +23,7 @@ from pratai_bridge.functions.store import _loader
 from pratai_bridge.functions.store import base
 from pratai_bridge.manage import _common
 from pratai_bridge.runners._loader import load_runner
+from pratai_bridge.runners.base import BuildFailed
 from pratai_bridge.runners.base import RunnerError
 from pratai_bridge.manage._common import CommandError
 
@@ -120,9 +121,14 @@ class Create(show.ShowOne):
                        for field in WARM_SETTINGS})
             except package.PackageError as exc:
                 raise CommandError(f'{path}: {exc}') from exc
-            except RunnerError as exc:
+            except BuildFailed as exc:
                 raise CommandError(f'{path}: {name} cannot be built, nothing '
                                    f'was stored: {exc}') from exc
+            except RunnerError as exc:  # the host's trouble, not the zip's
+                raise CommandError(
+                    f'{path}: {name} cannot be built here, nothing was '
+                    f'stored: {exc} (--no-build stores it without building '
+                    'it)') from exc
         return FIELDS, _row(function)
 
     def _progress(self, parsed_args):

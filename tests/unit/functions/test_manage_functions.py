@@ -17,6 +17,7 @@ from pratai_bridge.conf import store as store_conf
 from pratai_bridge.manage import functions as manage_functions
 from pratai_bridge.runners.base import BuildFailed
 from pratai_bridge.runners.base import Runner
+from pratai_bridge.runners.base import RunnerError
 from tests.unit.functions.zips import HELLO
 from tests.unit.functions.zips import make_zip
 
@@ -186,6 +187,12 @@ def test_a_zip_that_cannot_be_built_stores_nothing(cli, good_zip):
     assert out == ''
     assert (f'{good_zip}: hello cannot be built, nothing was stored: '
             'building pratai/function:x failed: no wheel for six') in err
+    assert cli('list', '-f', 'json') == []
+    cli.runner.fail = RunnerError('cannot reach the Docker engine: refused')
+    _, err = cli('create', 'hello', '--zip', good_zip, expect=1)
+    assert (f'{good_zip}: hello cannot be built here, nothing was stored: '
+            'cannot reach the Docker engine: refused (--no-build stores it '
+            'without building it)') in err
     assert cli('list', '-f', 'json') == []
 
 
