@@ -2,9 +2,10 @@
 
 The admin CLI (and any later API) calls these, never ``store.put`` or
 ``store.delete`` directly, so the steps that belong to a function's life
-(checking the zip, building its image, removing a deleted function's
-images) have one home. It sits above both the functions package (model,
-checks, stores) and the runners, which know nothing of each other.
+(checking the zip, building its image before it is stored, removing a
+deleted function's images) have one home. It sits above both the
+functions package (model, checks, stores) and the runners, which know
+nothing of each other.
 """
 
 import logging
@@ -16,6 +17,7 @@ from pratai_bridge.functions import spec as spec_mod
 from pratai_bridge.functions.model import Function
 from pratai_bridge.functions.store.base import Store
 from pratai_bridge.functions.store.base import StoreError
+from pratai_bridge.runners.base import Progress
 from pratai_bridge.runners.base import Runner
 from pratai_bridge.runners.base import RunnerError
 
@@ -29,18 +31,33 @@ _MIB = 1024 * 1024
 def create_function(conf: cfg.ConfigOpts, store: Store, name: str,
                     data: bytes, handler: str | None = None,
                     memory: int = 128, timeout: int = 30,
-                    network: str = 'none') -> Function:
-    """Check the zip ``data`` and the settings, then store a new version.
+                    network: str = 'none', runner: Runner | None = None,
+                    progress: Progress | None = None,
+                    **warm: int | None) -> Function:
+    """Check the zip ``data`` and the settings, build it, store it.
 
-    Raises ValueError subclasses (InvalidName, InvalidFunction,
-    PackageError) for what the caller got wrong, and the store's errors.
+    With ``runner``, the function is made runnable (its image built,
+    ``progress`` hearing each step) before anything is stored, so a zip
+    that cannot be built is refused; without one it is only stored.
+    ``warm`` holds the function's ``warm_*`` settings. Raises ValueError
+    subclasses (InvalidName, InvalidFunction, PackageError) for what the
+    caller got wrong, BuildFailed or RunnerError when it cannot be built,
+    and the store's errors.
     """
     # The settings first: cheaper than reading the zip.
     spec_mod.check_settings(name, memory, timeout, network, 'python3')
+    spec_mod.check_warm(warm)
     info = package_mod.inspect(
         data, handler, max_files=conf.store.max_files,
         max_uncompressed=conf.store.max_uncompressed_mb * _MIB)
-    spec = spec_mod.make_spec(name, info.handler, memory, timeout, network)
+    spec = spec_mod.make_spec(name, info.handler, memory, timeout, network,
+                              warm=warm)
+    if runner is not None:
+        # Images are keyed by the zip's bytes, not by the version, which
+        # the store picks: the version about to be stored is 0 until then.
+        upload = Function(spec=spec, version=0, sha256=info.sha256,
+                          size=len(data), created_at='')
+        runner.prepare(upload, data, progress)
     return store.put(spec, data)
 
 

@@ -45,6 +45,13 @@ class Outcome:
     says which, with the traceback), TIMEOUT, or ERROR (the runtime or the
     runner failed, not the function). ``logs`` is the tail of what the
     function printed; times are seconds since the epoch.
+
+    ``warm`` says whether the run reused a process (a warm container) that
+    had run the same function before (None: the runner does not reuse, or
+    the run never started); ``build_wait`` is how many seconds the
+    execution waited for the function's image to be built before this
+    attempt could run (None: it did not wait). Neither counts in the
+    duration, which is the run's alone.
     """
 
     status: str
@@ -53,6 +60,8 @@ class Outcome:
     logs: str = ''
     started_at: float = 0.0
     finished_at: float = 0.0
+    warm: bool | None = None
+    build_wait: float | None = None
 
     @property
     def duration(self) -> float:

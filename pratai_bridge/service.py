@@ -70,7 +70,7 @@ class BridgeService:
     def __init__(self, conf: cfg.ConfigOpts) -> None:
         self._conf = conf
         self.journal = Journal(conf.journal.connection)
-        self.store = store_loader.load_store(conf)
+        self.store = store_loader.load_store(conf, cached=True)
         self.runner = load_runner(conf)
         # The subscription files as last read, so a reload parses only
         # the files that changed.
@@ -98,10 +98,18 @@ class BridgeService:
         self.journal.start()
         self.dispatcher.start()
         self.listener.start()
+        self._prepare_functions()
         if self.watcher is not None:
             self.watcher.start()
         self._start_api()
         LOG.info('pratai-bridge started')
+
+    def _prepare_functions(self) -> None:
+        """Build, in the background, what this host lacks of the functions
+        the subscriptions name: several hosts share one store, and each
+        builds its own images before their first events need them."""
+        self.dispatcher.builds.prepare(
+            {s.function for s in self.pipeline.matcher.by_name.values()})
 
     def stop(self) -> bool:
         """Stop taking notifications, finish the batches and runs in flight.
@@ -172,7 +180,9 @@ class BridgeService:
     def reload_subscriptions(self) -> bool:
         """Recompile the subscription files and swap the matcher in one
         assignment; events in flight finish on the old one. On any problem
-        keep the current set and log each problem as ``file:line: msg``."""
+        keep the current set and log each problem as ``file:line: msg``.
+        Then build what this host lacks of the functions the new set
+        names."""
         with self._reload_lock:
             try:
                 matcher = load_matcher(self._conf, self._file_cache)
@@ -184,4 +194,5 @@ class BridgeService:
                     LOG.error('%s', problem)
                 return False
             self.pipeline.set_matcher(matcher)
+        self._prepare_functions()
         return True

@@ -1,8 +1,9 @@
 """[runner] and [builder] options: how functions are built and run.
 
 ``[runner] driver`` picks the plugin (namespace ``pratai_bridge.runners``):
-``docker`` runs each execution in a fresh container of the function's
-image, which ``[builder]`` makes; ``local`` runs it as a subprocess of a
+``docker`` runs executions in containers of the function's image, which
+``[builder]`` makes, and keeps some warm for the next executions of the
+same function (``warm_*``); ``local`` runs each as a subprocess of a
 per-function virtualenv, for development only (it is not a sandbox).
 
 How much of a function's output is kept is ``[dispatcher]
@@ -37,6 +38,43 @@ OPTS = [
                  mutable=True,
                  help='CPUs one execution may use, as a fraction of the '
                       'machine\'s (docker runner; 0.5 is half of one CPU).'),
+    cfg.IntOpt('warm_pool_size',
+               default=2,
+               min=0,
+               max=64,
+               mutable=True,
+               help='Idle containers the docker runner keeps running per '
+                    'function version (and set of limits), each ready to '
+                    'serve the next execution at once: a warm start. 0 '
+                    'disables reuse: every execution gets a container of '
+                    'its own. A function\'s own warm_pool_size, set at '
+                    '"function create", applies instead.'),
+    cfg.IntOpt('warm_idle_time',
+               default=300,
+               min=0,
+               mutable=True,
+               help='Seconds an idle warm container waits for its next '
+                    'execution before it is retired (killed and removed). '
+                    '0 disables reuse. A function\'s own warm_idle_time '
+                    'applies instead.'),
+    cfg.IntOpt('warm_max_uses',
+               default=100,
+               min=0,
+               mutable=True,
+               help='Executions one warm container serves before it is '
+                    'retired; 0 (or 1) disables reuse. A function\'s own '
+                    'warm_max_uses applies instead. Whatever these say, a '
+                    'container is retired after any execution that did not '
+                    'succeed.'),
+    cfg.IntOpt('warm_lifetime',
+               default=900,
+               min=1,
+               mutable=True,
+               help='Seconds a warm container lives at most, busy or '
+                    'idle (at least the timeout of the execution it was '
+                    'made for): it takes no execution that could outlast '
+                    'it, and kills itself a few seconds after it if its '
+                    'bridge is gone and nothing else ended it.'),
     cfg.StrOpt('local_directory',
                default='$state_path/local-runner',
                help='Directory of the local runner: one virtualenv and '
@@ -73,6 +111,24 @@ BUILDER_OPTS = [
                     '(unix:///var/run/docker.sock, tcp://HOST:2376). '
                     'Default: the DOCKER_HOST environment, else the local '
                     'socket. Needs a restart.'),
+    cfg.IntOpt('build_workers',
+               default=2,
+               min=1,
+               help='Function images the bridge builds at once, on threads '
+                    'of their own: an execution whose image is missing '
+                    'waits in "pending" (its attempt not counted) while '
+                    'the workers of [dispatcher] run the executions that '
+                    'are ready. Needs a restart.'),
+    cfg.IntOpt('build_timeout',
+               default=900,
+               min=10,
+               mutable=True,
+               help='Seconds one function image may take to build, the '
+                    'download of its requirements\' wheels included; past '
+                    'it the build fails (build_failed, not retried) and '
+                    'the executions waiting for it end with that error. '
+                    'Build time never counts against a function\'s '
+                    'timeout.'),
     cfg.IntOpt('docker_timeout',
                default=120,
                min=1,

@@ -57,6 +57,25 @@ OPTS = [
                     'first upload; objects are NAME/vN.zip with the '
                     'function settings as object metadata. Needs a '
                     'restart.'),
+    cfg.StrOpt('cache_directory',
+               default='$state_path/function-cache',
+               help='Directory where the bridge keeps what it fetched from '
+                    'the store: each function version\'s zip, by its '
+                    'sha256, and the last version seen of each function. '
+                    'An execution of a version this host has seen touches '
+                    'neither the store nor the builder, and a store outage '
+                    'only delays versions it has never seen. Needs a '
+                    'restart.'),
+    cfg.FloatOpt('refresh_interval',
+                 default=5.0,
+                 min=0.0,
+                 mutable=True,
+                 help='Seconds the bridge runs the last version it saw of '
+                      'a function before asking the store again which '
+                      'version is the latest: a new upload runs within this '
+                      'delay. While the store is unavailable the last '
+                      'version seen runs on, and the store is asked again '
+                      'after the same delay. 0 asks at every execution.'),
     cfg.IntOpt('max_files',
                default=1000,
                min=1,

@@ -3,15 +3,19 @@
 :func:`run` does everything between a claim and the journal write that
 records what came of it, and never raises for the function's or the
 store's failures: they are an :class:`Attempt` whose outcome says what
-happened and whether another attempt may do better.
+happened and whether another attempt may do better. A function that is
+not ready is not built here, on the worker, but by :mod:`.builds`: the
+attempt then says so (``building``), and the execution waits.
 """
 
 import dataclasses
 import logging
 import time
+from typing import Any
 
 from oslo_config import cfg
 
+from pratai_bridge.dispatch.builds import Builds
 from pratai_bridge.functions.model import Function
 from pratai_bridge.functions.store.base import FunctionNotFound
 from pratai_bridge.functions.store.base import InvalidStoredFunction
@@ -35,11 +39,16 @@ __all__ = ['Attempt', 'error', 'limits', 'run']
 class Attempt:
     """What an attempt came to: its outcome, the function version it ran
     (None when it did not get that far) and why it did not succeed (one
-    of the codes of :mod:`pratai_bridge.outcome`, None for a success)."""
+    of the codes of :mod:`pratai_bridge.outcome`, None for a success).
+
+    ``building``: it did not run, its function is being built; the
+    execution waits for the build, this attempt not counted.
+    """
 
     outcome: Outcome
     version: int | None
     code: str | None
+    building: bool = False
 
     @property
     def retryable(self) -> bool:
@@ -47,20 +56,24 @@ class Attempt:
         return self.code is not None and self.code not in outcome_mod.PERMANENT
 
 
-def error(code: str, message: str, version: int | None = None) -> Attempt:
+def error(code: str, message: str, version: int | None = None,
+          build_wait: float | None = None) -> Attempt:
     """An attempt that ended in the ERROR status now, for ``code``."""
     now = time.time()
     return Attempt(Outcome(ERROR, error=message, started_at=now,
-                           finished_at=now), version, code)
+                           finished_at=now, build_wait=build_wait),
+                   version, code)
 
 
 def run(conf: cfg.ConfigOpts, journal: Journal, store: Store,
-        runner: runners.Runner, execution: Execution,
+        runner: runners.Runner, builds: Builds, execution: Execution,
         subscription: Subscription | None,
         context: runners.RunContext = runners.NO_CONTEXT) -> Attempt:
     """Run one attempt of ``execution``; raises only for bugs.
 
-    ``context`` is handed to the runner (whom the run is for).
+    A function that is not ready goes to ``builds`` and the attempt says
+    it is ``building``. ``context`` is handed to the runner (whom the run
+    is for).
     """
     if subscription is None:
         return error(outcome_mod.SUBSCRIPTION_GONE,
@@ -75,37 +88,73 @@ def run(conf: cfg.ConfigOpts, journal: Journal, store: Store,
     if stored is None:
         return error(outcome_mod.EVENT_GONE,
                      f'event {execution.message_id} is not in the journal')
+    function = _function(store, execution.function)
+    if isinstance(function, Attempt):
+        return function
+    payload = dict(stored.event.as_document(),
+                   subscription=subscription.name)
+    return _run(conf, runner, builds, execution, subscription, function,
+                payload, context)
+
+
+def _run(conf: cfg.ConfigOpts, runner: runners.Runner, builds: Builds,
+         execution: Execution, subscription: Subscription,
+         function: Function, payload: dict[str, Any],
+         context: runners.RunContext) -> Attempt:
+    """Run ``function``, or wait for it to be built."""
+    waited = builds.waited(execution, function)
+    wait = None if waited is None else waited.seconds
+    failure = builds.failure(function)
+    if waited is not None and waited.code is not None:
+        failure = (waited.code, waited.message or waited.code)
+    if failure is not None:
+        return error(*failure, function.version, build_wait=wait)
+    if not builds.ready(function):
+        return _wait_for_build(builds, function, execution.id)
+    LOG.info('Execution %s (subscription %s, message %s): attempt %d of '
+             '%d, function %s', execution.id, subscription.name,
+             execution.message_id, execution.attempts,
+             subscription.delivery.max_attempts, function.ref)
     try:
-        function = store.get(execution.function)
-        package = store.fetch(function)
+        outcome = runner.run(function, payload,
+                             limits(conf, function, subscription), context)
+    except runners.NotPrepared:  # removed since it was seen
+        return _wait_for_build(builds, function, execution.id)
+    except runners.BuildFailed as exc:
+        return error(outcome_mod.BUILD_FAILED, f'build: {exc}',
+                     function.version, wait)
+    except runners.RunnerError as exc:
+        return error(outcome_mod.RUNNER_FAILED, f'runner: {exc}',
+                     function.version, wait)
+    if outcome.status not in FINAL_STATUSES:
+        return error(outcome_mod.RUNNER_FAILED,
+                     f'the runner returned the unknown status '
+                     f'{outcome.status!r}', function.version, wait)
+    return Attempt(dataclasses.replace(outcome, build_wait=wait),
+                   function.version, outcome_mod.code_of(outcome))
+
+
+def _function(store: Store, name: str) -> Function | Attempt:
+    """The latest version of ``name``, or the attempt that failed to
+    get it."""
+    try:
+        return store.get(name)
     except FunctionNotFound as exc:
         return error(outcome_mod.FUNCTION_GONE,
-                     f'function {execution.function} not found: {exc}')
+                     f'function {name} not found: {exc}')
     except InvalidStoredFunction as exc:  # no retry will mend it
         return error(outcome_mod.INVALID_FUNCTION, f'store: {exc}')
     except StoreError as exc:
         return error(outcome_mod.STORE_UNAVAILABLE, f'store: {exc}')
-    payload = dict(stored.event.as_document(),
-                   subscription=subscription.name)
-    LOG.info('Execution %s (subscription %s, message %s): attempt %d of '
-             '%d, function %s', execution.id, subscription.name,
-             execution.message_id, execution.attempts,
-             delivery.max_attempts, function.ref)
-    try:
-        runner.prepare(function, package)
-        outcome = runner.run(function, payload,
-                             limits(conf, function, subscription), context)
-    except runners.BuildFailed as exc:
-        return error(outcome_mod.BUILD_FAILED, f'build: {exc}',
-                     function.version)
-    except runners.RunnerError as exc:
-        return error(outcome_mod.RUNNER_FAILED, f'runner: {exc}',
-                     function.version)
-    if outcome.status not in FINAL_STATUSES:
-        return error(outcome_mod.RUNNER_FAILED,
-                     f'the runner returned the unknown status '
-                     f'{outcome.status!r}', function.version)
-    return Attempt(outcome, function.version, outcome_mod.code_of(outcome))
+
+
+def _wait_for_build(builds: Builds, function: Function,
+                    execution: int) -> Attempt:
+    builds.wait_for(function, execution)
+    now = time.time()
+    return Attempt(Outcome(ERROR, error=f'waiting for {function.ref} to be '
+                           'built', started_at=now, finished_at=now),
+                   function.version, None, building=True)
 
 
 def limits(conf: cfg.ConfigOpts, function: Function,

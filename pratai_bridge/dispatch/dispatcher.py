@@ -7,6 +7,7 @@ what to record of it to :mod:`.decide`.
 """
 
 import collections
+import functools
 import logging
 import threading
 import time
@@ -18,6 +19,7 @@ from oslo_config import cfg
 
 from pratai_bridge import outcome as outcome_mod
 from pratai_bridge.dispatch import attempt as attempt_mod
+from pratai_bridge.dispatch import builds as builds_mod
 from pratai_bridge.dispatch import decide
 from pratai_bridge.functions.store.base import Store
 from pratai_bridge.journal.api import Execution
@@ -73,6 +75,8 @@ class Dispatcher:
         self._swept_at = 0.0
         # This process as the journal knows it; set by start().
         self._bridge = ''
+        # Builds off the workers (see .builds): claims skip what builds.
+        self.builds = builds_mod.Builds(conf, store, runner, self.wake)
 
     def start(self) -> None:
         """Recover what a dead bridge left running, then start running.
@@ -89,6 +93,7 @@ class Dispatcher:
             LOG.warning('Recovered %d executions left running by a stopped '
                         'bridge; they run again', recovered)
         self._sweep()
+        self.builds.start()
         self._pool = futures.ThreadPoolExecutor(
             self._workers, thread_name_prefix='pratai-execution')
         self._thread = threading.Thread(target=self._loop,
@@ -117,6 +122,8 @@ class Dispatcher:
             0.0, deadline - time.monotonic())
         _, running = futures.wait(list(self._futures), timeout=left)
         self._pool.shutdown(wait=not running, cancel_futures=True)
+        self.builds.stop()
+        self._runner.close()  # its warm containers
         self._flush_backlog()
         if running:
             LOG.warning('Dispatcher stopped with %d executions still '
@@ -180,7 +187,7 @@ class Dispatcher:
         """
         with self._lock:
             free = self._workers - sum(self._running.values())
-            full, room = [], [free]
+            full, room = self.builds.busy(subscriptions), [free]
             for name, subscription in subscriptions.items():
                 left = subscription.delivery.concurrency - self._running[name]
                 if left > 0:
@@ -202,7 +209,7 @@ class Dispatcher:
             subscription = self._subscriptions().get(execution.subscription)
             attempt = attempt_mod.run(
                 self._conf, self._journal, self._store, self._runner,
-                execution, subscription,
+                self.builds, execution, subscription,
                 runners.RunContext(bridge=self._bridge,
                                    execution=execution.id))
         except Exception as exc:
@@ -212,8 +219,13 @@ class Dispatcher:
             attempt = attempt_mod.error(outcome_mod.DISPATCHER_ERROR,
                                         f'dispatcher error: {exc!r}')
         try:
-            self._record(execution, decide.decide(
-                self._conf, self._journal, execution, subscription, attempt))
+            if attempt.building:  # it waits for the build, off the workers
+                write: Callable[[], None] = functools.partial(
+                    self._journal.wait_for_build, execution.id)
+            else:
+                write = decide.decide(self._conf, self._journal, execution,
+                                      subscription, attempt)
+            self._record(execution, write)
         except Exception:
             LOG.exception('Execution %s (subscription %s, message %s): '
                           'could not decide its outcome; it runs again at '

@@ -4,6 +4,8 @@ import dataclasses
 
 NETWORKS = ('none', 'bridge')
 RUNTIMES = ('python3',)
+#: the FunctionSpec settings of warm reuse, each None or an integer
+WARM_SETTINGS = ('warm_pool_size', 'warm_idle_time', 'warm_max_uses')
 
 
 @dataclasses.dataclass(frozen=True)
@@ -13,6 +15,12 @@ class FunctionSpec:
     ``handler`` is the module whose top-level ``main(payload=None)`` is
     called; ``memory`` is MiB, ``timeout`` seconds; ``network`` is ``none``
     (no network at all, the default) or ``bridge``.
+
+    The ``warm_*`` settings say how the function's warm processes are
+    reused (see the runner's ``[runner] warm_*`` options, which apply when
+    these are None): how many are kept idle, for how many seconds, and
+    after how many invocations one is retired; 0 in any of them disables
+    reuse, each run then gets a fresh process.
     """
 
     name: str
@@ -21,6 +29,9 @@ class FunctionSpec:
     memory: int = 128
     timeout: int = 30
     network: str = 'none'
+    warm_pool_size: int | None = None
+    warm_idle_time: int | None = None
+    warm_max_uses: int | None = None
 
 
 @dataclasses.dataclass(frozen=True)

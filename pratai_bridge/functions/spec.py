@@ -4,20 +4,26 @@ Applied when a function is uploaded (:mod:`pratai_bridge.deploy`) and again
 whenever a store reads one back.
 """
 
+from collections.abc import Mapping
+
 from pratai_bridge.functions import names
 from pratai_bridge.functions import package as package_mod
 from pratai_bridge.functions.model import NETWORKS
 from pratai_bridge.functions.model import RUNTIMES
+from pratai_bridge.functions.model import WARM_SETTINGS
 from pratai_bridge.functions.model import FunctionSpec
 
-__all__ = ['MEMORY_RANGE', 'TIMEOUT_RANGE', 'InvalidFunction',
-           'check_settings', 'check_spec', 'make_spec']
+__all__ = ['MEMORY_RANGE', 'TIMEOUT_RANGE', 'WARM_RANGES', 'InvalidFunction',
+           'check_settings', 'check_spec', 'check_warm', 'make_spec']
 
 
 #: MiB a function may ask for, inclusive
 MEMORY_RANGE = (16, 16384)
 #: seconds a function may ask for, inclusive
 TIMEOUT_RANGE = (1, 3600)
+#: what each warm setting may be when set (None: the runner's default)
+WARM_RANGES = {'warm_pool_size': (0, 64), 'warm_idle_time': (0, 86400),
+               'warm_max_uses': (0, 1000000)}
 
 
 class InvalidFunction(ValueError):
@@ -32,12 +38,19 @@ class InvalidFunction(ValueError):
 
 
 def make_spec(name: str, handler: str, memory: int = 128, timeout: int = 30,
-              network: str = 'none', runtime: str = 'python3'
-              ) -> FunctionSpec:
-    """A FunctionSpec, once every setting is checked (ValueError if not)."""
-    return check_spec(FunctionSpec(name=name, handler=handler,
-                                   runtime=runtime, memory=memory,
-                                   timeout=timeout, network=network))
+              network: str = 'none', runtime: str = 'python3',
+              warm: Mapping[str, int | None] | None = None) -> FunctionSpec:
+    """A FunctionSpec, once every setting is checked (ValueError if not).
+
+    ``warm`` holds ``warm_*`` settings (see FunctionSpec); those it
+    leaves out are None.
+    """
+    warm = dict(warm or {})
+    check_warm(warm)
+    return check_spec(FunctionSpec(
+        name=name, handler=handler, runtime=runtime, memory=memory,
+        timeout=timeout, network=network,
+        **{field: warm.get(field) for field in WARM_SETTINGS}))
 
 
 def check_spec(spec: FunctionSpec) -> FunctionSpec:
@@ -57,7 +70,19 @@ def check_spec(spec: FunctionSpec) -> FunctionSpec:
         package_mod.check_module_name(spec.handler)
     except package_mod.PackageError as exc:
         raise InvalidFunction('handler', str(exc)) from exc
+    check_warm({field: getattr(spec, field) for field in WARM_SETTINGS})
     return spec
+
+
+def check_warm(settings: Mapping[str, int | None]) -> None:
+    """Raise InvalidFunction for a warm setting that is neither None nor
+    an integer in its :data:`WARM_RANGES`."""
+    for field, value in settings.items():
+        if field not in WARM_RANGES:
+            raise InvalidFunction(field, f'{field} is not a warm setting')
+        if value is not None:
+            _check_range(field, field.replace('_', ' '), value,
+                         WARM_RANGES[field])
 
 
 def check_settings(name: str, memory: int, timeout: int, network: str,

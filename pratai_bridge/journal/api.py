@@ -45,6 +45,7 @@ from sqlalchemy.dialects import sqlite
 
 from pratai_bridge.events.model import Event
 from pratai_bridge.events.model import Rejected
+from pratai_bridge.journal import _build_wait
 from pratai_bridge.journal import _engine
 from pratai_bridge.journal import _lifecycle
 from pratai_bridge.journal import _rows
@@ -81,6 +82,9 @@ class Execution:
     measured it, or the attempt's wall time when it never ran.
     ``next_attempt_at`` is when a pending retry is due, ``owner`` the
     ``hostname:pid`` of the bridge that claimed the last attempt.
+    ``warm`` says whether the last attempt reused a warm process,
+    ``build_wait`` how many seconds the execution waited for its function
+    to be built (see :class:`~pratai_bridge.outcome.Outcome`).
     """
 
     id: int
@@ -102,6 +106,8 @@ class Execution:
     logs: str | None = None
     next_attempt_at: datetime.datetime | None = None
     owner: str | None = None
+    warm: bool | None = None
+    build_wait: float | None = None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -317,6 +323,8 @@ class Journal:
             'logs': _lifecycle.tail(outcome.logs or '', log_tail_bytes),
             'function_version': function_version,
             'duration': outcome.duration if measured else None,
+            'warm': outcome.warm,
+            'build_wait': outcome.build_wait,
         }
         with self._write() as conn:
             done = _lifecycle.finish(conn, execution_id, values, _now())
@@ -337,6 +345,18 @@ class Journal:
         if not done:
             LOG.warning('Execution %s is not running; its retry was not '
                         'recorded', execution_id)
+
+    def wait_for_build(self, execution_id: int) -> None:
+        """Put a running execution back to pending, its attempt not
+        counted, while its function is built (see :mod:`._build_wait`).
+
+        An execution that is not running is left as it is, with a warning.
+        """
+        with self._write() as conn:
+            done = _build_wait.wait_for_build(conn, execution_id, _now())
+        if not done:
+            LOG.warning('Execution %s is not running; its wait for a build '
+                        'was not recorded', execution_id)
 
     def owner(self) -> str:
         """What :meth:`claim` stamps as the owner of what this process

@@ -72,10 +72,18 @@ def _v3_unbounded_text(connection: sa.Connection) -> None:
                 f'ALTER TABLE {table} ALTER COLUMN {column} TYPE TEXT'))
 
 
+def _v4_warm_and_build_wait(connection: sa.Connection) -> None:
+    """Version 4: whether an execution ran warm, and how long it waited
+    for its function's image to be built."""
+    _add_columns(connection, 'executions', sa.Column('warm', sa.Boolean()),
+                 sa.Column('build_wait', sa.Float()))
+
+
 #: Upgrades from the version before each one, in order.
 STEPS: tuple[Step, ...] = (
     (2, _v2_dispatch),
     (3, _v3_unbounded_text),
+    (4, _v4_warm_and_build_wait),
 )
 
 # Any constant will do: it names "the journal migration" to PostgreSQL so

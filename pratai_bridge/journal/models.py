@@ -198,6 +198,12 @@ class ExecutionRow(Base):
     # Since schema version 2: "hostname:pid" of the bridge that claimed the
     # last attempt, so a restarting bridge recovers only its own dead runs.
     owner: orm.Mapped[str | None] = orm.mapped_column(sa.String(255))
+    # Since schema version 4: whether the last attempt ran in a warm
+    # process (None: it did not run, or its runner does not say), and the
+    # seconds the execution waited for its function to be built (None: it
+    # did not wait).
+    warm: orm.Mapped[bool | None] = orm.mapped_column(sa.Boolean)
+    build_wait: orm.Mapped[float | None] = orm.mapped_column(sa.Float)
 
 
 #: What :mod:`.migrations` creates on an empty database.

@@ -18,7 +18,8 @@ COLUMNS = ('id', 'function', 'subscription', 'status', 'event_type',
 SHOW_COLUMNS = ('id', 'status', 'function', 'function_version',
                 'subscription', 'message_id', 'event_type', 'source',
                 'attempts', 'created_at', 'started_at', 'finished_at',
-                'duration', 'next_attempt_at', 'updated_at', 'owner',
+                'duration', 'warm', 'build_wait', 'next_attempt_at',
+                'updated_at', 'owner',
                 'error', 'result', 'logs')
 
 

@@ -1,8 +1,9 @@
 """``function create|list|show|delete``: the functions in the store.
 
 Every command works on the store ``[store] driver`` names; creating and
-deleting go through :mod:`pratai_bridge.deploy`, which also
-checks the zip before anything is stored.
+deleting go through :mod:`pratai_bridge.deploy`, which also checks the
+zip and builds its image (with the ``[runner] driver``) before anything
+is stored.
 """
 
 import contextlib
@@ -15,6 +16,7 @@ from cliff import show
 from pratai_bridge.functions import spec as spec_mod
 from pratai_bridge.functions import names
 from pratai_bridge.functions.model import NETWORKS
+from pratai_bridge.functions.model import WARM_SETTINGS
 from pratai_bridge.functions.model import Function
 from pratai_bridge.functions.store import _loader
 from pratai_bridge.functions.store import base
@@ -25,14 +27,15 @@ from pratai_bridge.manage._common import CommandError
 # change functions: listings stay fast (see pratai_bridge.cmd.manage).
 
 FIELDS = ('name', 'version', 'handler', 'runtime', 'memory', 'timeout',
-          'network', 'sha256', 'size', 'created_at')
+          'network', *WARM_SETTINGS, 'sha256', 'size', 'created_at')
 
 
 def _row(function: Function) -> tuple:
     spec = function.spec
     return (spec.name, function.version, spec.handler, spec.runtime,
-            spec.memory, spec.timeout, spec.network, function.sha256,
-            function.size, function.created_at)
+            spec.memory, spec.timeout, spec.network,
+            *(getattr(spec, field) for field in WARM_SETTINGS),
+            function.sha256, function.size, function.created_at)
 
 
 @contextlib.contextmanager
@@ -62,7 +65,10 @@ class Create(show.ShowOne):
     """Upload a function zip as the next version of NAME.
 
     The zip is checked first (paths, size, a module with a top-level
-    ``def main(payload=None)``); a bad zip stores nothing.
+    ``def main(payload=None)``), then its image is built (the base and
+    runtime images too, when missing), showing each step on a terminal;
+    a zip that is bad or cannot be built stores nothing. ``--no-build``
+    only stores it: the bridge builds it before its first run.
     """
 
     def get_parser(self, prog_name):
@@ -88,11 +94,19 @@ class Create(show.ShowOne):
                                  'default 30)')
         parser.add_argument('--network', choices=NETWORKS, default='none',
                             help='Network access (default none)')
+        _add_warm_arguments(parser)
+        parser.add_argument('--no-build', action='store_true',
+                            help='Store the zip without building its image '
+                                 '(each bridge builds it before its first '
+                                 'run)')
         return parser
 
     def take_action(self, parsed_args):
         from pratai_bridge import deploy
         from pratai_bridge.functions import package
+        from pratai_bridge.runners._loader import load_runner
+        from pratai_bridge.runners.base import BuildFailed
+        from pratai_bridge.runners.base import RunnerError
         name = _checked_name(parsed_args.name)
         path = parsed_args.zip_path
         conf = _common.conf(self.app)
@@ -103,15 +117,50 @@ class Create(show.ShowOne):
         except OSError as exc:
             raise CommandError(f'{path}: {exc.strerror or exc}') from exc
         with _store_errors():
-            store = _loader.load_store(_common.conf(self.app))
+            store = _loader.load_store(conf)
             try:
                 function = deploy.create_function(
-                    _common.conf(self.app), store, name, data,
+                    conf, store, name, data,
                     handler=parsed_args.handler, memory=parsed_args.memory,
-                    timeout=parsed_args.timeout, network=parsed_args.network)
+                    timeout=parsed_args.timeout, network=parsed_args.network,
+                    runner=None if parsed_args.no_build else load_runner(conf),
+                    progress=self._progress(parsed_args),
+                    **{field: getattr(parsed_args, field)
+                       for field in WARM_SETTINGS})
             except package.PackageError as exc:
                 raise CommandError(f'{path}: {exc}') from exc
+            except BuildFailed as exc:
+                raise CommandError(f'{path}: {name} cannot be built, nothing '
+                                   f'was stored: {exc}') from exc
+            except RunnerError as exc:  # the host's trouble, not the zip's
+                raise CommandError(
+                    f'{path}: {name} cannot be built here, nothing was '
+                    f'stored: {exc} (--no-build stores it without building '
+                    'it)') from exc
         return FIELDS, _row(function)
+
+    def _progress(self, parsed_args):
+        """Build steps to stderr on a terminal; none with -f json."""
+        if parsed_args.formatter == 'json' or not self.app.stderr.isatty():
+            return None
+
+        def say(line: str) -> None:
+            self.app.stderr.write(line + '\n')
+            self.app.stderr.flush()
+
+        return say
+
+
+def _add_warm_arguments(parser) -> None:
+    for field, unit, what in (
+            ('warm_pool_size', 'N', 'idle warm containers kept'),
+            ('warm_idle_time', 'S', 'seconds an idle warm container is kept'),
+            ('warm_max_uses', 'N', 'executions per warm container')):
+        low, high = spec_mod.WARM_RANGES[field]
+        parser.add_argument(
+            '--' + field.replace('_', '-'), type=int, metavar=unit,
+            help=f'{what.capitalize()} ({low}-{high}; 0 disables reuse; '
+                 f'default [runner] {field})')
 
 
 def _read_zip(conf, path: str) -> bytes:

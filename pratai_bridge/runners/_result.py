@@ -17,7 +17,8 @@ from typing import Any
 
 from pratai_bridge.runners import base
 
-__all__ = ['MAX_RESULT_BYTES', 'Capped', 'Ending', 'Tail', 'outcome']
+__all__ = ['MAX_RESULT_BYTES', 'Capped', 'Ending', 'Tail', 'from_line',
+           'outcome', 'result_line']
 
 #: the most stdout (the result line) a runner keeps; a bigger result is a
 #: failure of the function, never a bridge out of memory
@@ -99,15 +100,23 @@ def outcome(stdout: Capped, logs: Tail, ending: Ending,
             limits: base.Limits, started_at: float,
             finished_at: float) -> base.Outcome:
     """How the execution ended, from its output and its ending."""
-    status, result, error = _decide(stdout, ending, limits)
+    return from_line(result_line(stdout.value()), stdout, logs, ending,
+                     limits, started_at, finished_at)
+
+
+def from_line(line: dict[str, Any] | None, stdout: Capped, logs: Tail,
+              ending: Ending, limits: base.Limits, started_at: float,
+              finished_at: float) -> base.Outcome:
+    """:func:`outcome`, given the result line already read from stdout
+    (:func:`result_line`)."""
+    status, result, error = _decide(line, stdout, ending, limits)
     return base.Outcome(status=status, result=result, error=error,
                         logs=logs.text(), started_at=started_at,
                         finished_at=finished_at)
 
 
-def _decide(stdout: Capped, ending: Ending,
+def _decide(line: dict[str, Any] | None, stdout: Capped, ending: Ending,
             limits: base.Limits) -> tuple[str, Any, str | None]:
-    line = _result_line(stdout.value())
     if line is not None:
         # A result line means the function ended by itself, even if the
         # kill at the timeout raced with its last moments.
@@ -127,7 +136,9 @@ def _decide(stdout: Capped, ending: Ending,
                                f'({_describe(ending.exit_code)})')
 
 
-def _result_line(data: bytes) -> dict[str, Any] | None:
+def result_line(data: bytes) -> dict[str, Any] | None:
+    """The runtime's result line in ``data`` (its last line), decoded;
+    None when there is none."""
     lines = [line for line in data.splitlines() if line.strip()]
     if not lines:
         return None

@@ -1,5 +1,6 @@
 """Where the pratai Python runtime's files are, for every runner."""
 
+import hashlib
 import pathlib
 import sys
 import sysconfig
@@ -8,8 +9,10 @@ from oslo_config import cfg
 
 from pratai_bridge.runners.base import RunnerError
 
-__all__ = ['runtime_directory']
+__all__ = ['RUNTIME_FILES', 'runtime_digest', 'runtime_directory']
 
+#: the files of the runtime, what an image built from it depends on
+RUNTIME_FILES = ('Dockerfile', 'pratai_runtime.py')
 # Where setup.cfg's data_files install runtimes/python, under a prefix.
 _INSTALLED = ('share', 'pratai-bridge', 'runtimes', 'python')
 
@@ -35,3 +38,16 @@ def runtime_directory(conf: cfg.ConfigOpts) -> pathlib.Path:
             return candidate
     raise RunnerError('no pratai runtime in ' + ' or '.join(
         str(c) for c in candidates) + ': set [builder] runtime_directory')
+
+
+def runtime_digest(directory: pathlib.Path) -> str:
+    """The sha256 of the runtime files in ``directory``: what changes
+    when the runtime does. RunnerError when one cannot be read."""
+    digest = hashlib.sha256()
+    for name in RUNTIME_FILES:
+        try:
+            data = (directory / name).read_bytes()
+        except OSError as exc:
+            raise RunnerError(f'cannot read the runtime: {exc}') from exc
+        digest.update(f'{name}\0{len(data)}\0'.encode() + data)
+    return digest.hexdigest()

@@ -2,6 +2,7 @@
 
 import abc
 import dataclasses
+from collections.abc import Callable
 from typing import Any
 
 from oslo_config import cfg
@@ -15,8 +16,11 @@ from pratai_bridge.outcome import SUCCEEDED
 from pratai_bridge.outcome import TIMEOUT
 
 __all__ = ['BuildFailed', 'ERROR', 'FAILED', 'Limits', 'NO_CONTEXT',
-           'Outcome', 'RunContext', 'Runner', 'RunnerError', 'SUCCEEDED',
-           'TIMEOUT']
+           'NotPrepared', 'Outcome', 'Progress', 'RunContext', 'Runner',
+           'RunnerError', 'SUCCEEDED', 'TIMEOUT']
+
+#: a callable told each step of a long preparation, one line at a time
+Progress = Callable[[str], None]
 
 
 class RunnerError(Exception):
@@ -29,6 +33,11 @@ class BuildFailed(RunnerError):
     zip or requirements are refused, its image build fails, the host lacks
     what it needs to build): the same attempt fails the same way until the
     function or the host changes."""
+
+
+class NotPrepared(RunnerError):
+    """run() found nothing prepare() made for the function (it was never
+    prepared on this host, or was removed since): prepare it, then run."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -66,18 +75,39 @@ class Runner(abc.ABC):
 
     :meth:`prepare` makes the function runnable (builds its image or
     virtualenv) and is cached by the package's sha256, so calling it again
-    for the same bytes is cheap; :meth:`run` blocks until the function ends
-    or its timeout, and always cleans up what it started. Both are called
-    from several dispatcher threads at once. They raise RunnerError when
-    the runner itself fails; a function's own failure is an Outcome.
+    for the same bytes is cheap; it may take minutes the first time, so
+    the dispatcher calls it on threads of its own, never on those that
+    run functions. :meth:`ready` says, cheaply, whether run() needs no
+    prepare() first. :meth:`run` blocks until the function ends or its
+    timeout, and leaves nothing of the run behind but what it keeps to
+    reuse (warm processes, which :meth:`close` releases). All may be
+    called from several threads at once. They raise RunnerError when the
+    runner itself fails; a function's own failure is an Outcome.
     """
 
     def __init__(self, conf: cfg.ConfigOpts) -> None:
         self.conf = conf
 
     @abc.abstractmethod
-    def prepare(self, function: Function, package: bytes) -> None:
-        """Make ``function`` (whose zip is ``package``) ready to run."""
+    def prepare(self, function: Function, package: bytes,
+                progress: Progress | None = None) -> None:
+        """Make ``function`` (whose zip is ``package``) ready to run.
+
+        ``progress``, when given, hears each step of a long build. Raises
+        BuildFailed when the function cannot be made runnable for a reason
+        of its own (or of the host's), RunnerError otherwise.
+        """
+
+    def ready(self, function: Function) -> bool:
+        """Whether :meth:`run` can run ``function`` without prepare().
+
+        Cheap: an in-memory answer or one quick look-up, never a build.
+        True may be stale (what was prepared was removed since): run()
+        then raises NotPrepared. The default, False, makes the dispatcher
+        call prepare() (on its build threads) before each first run of a
+        version in this process. Raises RunnerError.
+        """
+        return False
 
     @abc.abstractmethod
     def run(self, function: Function, payload: dict[str, Any],
@@ -85,7 +115,12 @@ class Runner(abc.ABC):
         """Run ``function`` with ``payload``; never raises for its errors.
 
         ``context`` says whom the run is for (see :class:`RunContext`).
+        Raises NotPrepared when the function must be prepared first.
         """
+
+    def close(self) -> None:  # noqa: B027
+        """Release what the runner keeps between runs (warm processes,
+        connections); called once, when the bridge stops. Optional."""
 
     def forget(self, function: Function) -> None:  # noqa: B027
         """Drop what prepare() made for ``function`` (it was deleted).

@@ -32,6 +32,7 @@ bridge's network), ``pids`` and ``cpus``.
 """
 
 import contextlib
+import dataclasses
 import fcntl
 import functools
 import json
@@ -79,7 +80,8 @@ class LocalRunner(base.Runner):
         self.root = pathlib.Path(conf.runner.local_directory)
         self._locks = _locks.KeyedLocks()
 
-    def prepare(self, function: Function, package: bytes) -> None:
+    def prepare(self, function: Function, package: bytes,
+                progress: base.Progress | None = None) -> None:
         directory = self.root / function.sha256
         if (directory / '.ready').exists():
             return
@@ -95,6 +97,9 @@ class LocalRunner(base.Runner):
                 raise
         LOG.info('Prepared function %s in %s', function.ref, directory)
 
+    def ready(self, function: Function) -> bool:
+        return (self.root / function.sha256 / '.ready').exists()
+
     def forget(self, function: Function) -> None:
         directory = self.root / function.sha256
         with _os_errors(f'{function.ref}: cannot forget {directory}'), \
@@ -106,7 +111,7 @@ class LocalRunner(base.Runner):
             context: base.RunContext = base.NO_CONTEXT) -> base.Outcome:
         directory = self.root / function.sha256
         if not (directory / '.ready').exists():
-            raise base.RunnerError(f'{function.ref} is not prepared')
+            raise base.NotPrepared(f'{function.ref} is not prepared')
         runtime = _runtime.runtime_directory(self.conf)
         command = [str(directory / 'venv' / 'bin' / 'python'), '-I', '-B',
                    str(runtime / 'pratai_runtime.py'),
@@ -231,7 +236,9 @@ def _execute(command: list[str], home: str, data: bytes,
     code = process.returncode
     ending = _result.Ending(exit_code=128 - code if code < 0 else code,
                             timed_out=timed_out)
-    return _result.outcome(stdout, stderr, ending, limits, started, finished)
+    return dataclasses.replace(
+        _result.outcome(stdout, stderr, ending, limits, started, finished),
+        warm=False)  # a new process every time
 
 
 def _thread(target: Any, *args: Any) -> threading.Thread:

@@ -5,6 +5,10 @@ import pytest
 
 from tests.functional import bridge as bridge_mod
 from tests.functional import rabbit
+# The fixtures of the tests on the Docker engine (engine, runner...).
+from tests.functional.docker_engine import engine  # noqa: F401
+from tests.functional.docker_engine import no_leftover_containers  # noqa: F401
+from tests.functional.docker_engine import runner  # noqa: F401
 
 # The shared <topic>.<priority> queues the Notifier declares on first send;
 # nothing consumes them on a test machine, so they are purged at the end.

@@ -7,8 +7,8 @@ half a minute). Requirements are downloaded by the host's pip, so the
 requirement test needs the package index the host uses.
 """
 
+import contextlib
 import dataclasses
-import datetime
 import json
 import logging
 import pathlib
@@ -17,22 +17,21 @@ import subprocess
 import sys
 import threading
 import time
-import uuid
 
 import pytest
 
-from pratai_bridge.runners.docker import builder as builder_mod
 from pratai_bridge.runners import base
 from pratai_bridge.runners.docker import DEADLINE_LABEL
 from pratai_bridge.runners.docker import LABEL
-from pratai_bridge.runners.docker import DockerRunner
-from tests.functional.unavailable import unavailable
+from pratai_bridge.runners.docker import builder as builder_mod
+from tests.functional.docker_engine import NONCE
+from tests.functional.docker_engine import containers_of
+from tests.functional.docker_engine import prepared
+from tests.functional.docker_engine import seconds
+from tests.functional.docker_engine import wait_for
 from tests.unit.runners.helpers import limits
-from tests.unit.runners.helpers import make_conf
 from tests.unit.runners.helpers import make_function
 
-# In every function's source, so each run builds its own images.
-NONCE = uuid.uuid4().hex[:8]
 
 ECHO = f'''# {NONCE}
 import sys
@@ -124,64 +123,54 @@ def main(payload=None):
         time.sleep(0.1)
 '''
 REPO = pathlib.Path(__file__).resolve().parents[2]
-# A bridge in a process of its own: runs the function given as JSON.
+# A bridge in a process of its own: runs the function given as JSON with
+# the configuration given, then waits to be killed.
 BRIDGE = '''
-import json, pathlib, sys
+import json, pathlib, sys, time
 from pratai_bridge.functions.model import Function, FunctionSpec
 from pratai_bridge.runners.docker import DockerRunner
 from tests.unit.runners.helpers import limits, make_conf
 given = json.loads(sys.argv[1])
 function = Function(spec=FunctionSpec(**given.pop('spec')), **given)
-runner = DockerRunner(make_conf(pathlib.Path(sys.argv[2])))
-print(runner.run(function, {}, limits(timeout_s=float(sys.argv[3]))))
+runner = DockerRunner(make_conf(pathlib.Path(sys.argv[2]), sys.argv[4]))
+print(runner.run(function, {}, limits(timeout_s=float(sys.argv[3]))),
+      flush=True)
+time.sleep(120)  # its warm container idles until the test kills it
+'''
+# A function that disarms the runtime's watchdog (it ends the process
+# with os._exit) and runs for ever.
+DISARMS = f'''# {NONCE}
+import os, time
+def main(payload=None):
+    os._exit = lambda code: None
+    print("disarmed", flush=True)
+    while True:
+        time.sleep(0.1)
 '''
 
 
-@pytest.fixture(scope='module')
-def engine():
-    import docker
-
+@contextlib.contextmanager
+def _bridge(engine, function, tmp_path, timeout, conf=''):
+    """A bridge process running ``function``; killed, and what it left
+    removed, at the end."""
+    bridge = subprocess.Popen(
+        [sys.executable, '-c', BRIDGE,
+         json.dumps(dataclasses.asdict(function)), str(tmp_path),
+         str(timeout), conf],
+        cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     try:
-        client = docker.from_env(timeout=10)
-        client.ping()
-    except docker.errors.DockerException as exc:
-        message = (f'the Docker engine does not answer ({exc}): '
-                   'python3 tools/services.py start docker')
-        unavailable(message)
-    yield client
-    client.close()
+        yield bridge
+    finally:
+        if bridge.poll() is None:
+            bridge.kill()
+            bridge.wait()
+        for leftover in containers_of(engine, function):
+            leftover.remove(force=True)
 
 
-@pytest.fixture(scope='module')
-def runner(engine, tmp_path_factory):
-    conf = make_conf(tmp_path_factory.mktemp('docker-runner'))
-    made = DockerRunner(conf)
-    prepared = []
-    made.prepared = prepared
-    yield made
-    for function in prepared:
-        made.forget(function)
-    made.builder.close()
-
-
-@pytest.fixture(autouse=True)
-def no_leftover_containers(request):
-    yield
-    if 'engine' not in request.fixturenames:
-        return
-    engine = request.getfixturevalue('engine')
-    ours = [c.name for c in engine.containers.list(
-        all=True, filters={'label': LABEL})
-        if c.labels.get(LABEL, '').startswith(f'ft-{NONCE}')]
-    assert ours == [], 'containers left behind'
-
-
-def _prepared(runner, what, files, **settings):
-    function, data = make_function(files, name=f'ft-{NONCE}-{what}',
-                                   **settings)
-    runner.prepare(function, data)
-    runner.prepared.append(function)
-    return function
+def _kill(bridge):
+    bridge.send_signal(signal.SIGKILL)
+    bridge.communicate(timeout=10)
 
 
 def test_an_image_is_built_once_and_reused(runner, engine, caplog):
@@ -216,7 +205,7 @@ def test_an_image_is_built_once_and_reused(runner, engine, caplog):
 
 
 def test_success_returns_the_result_and_logs(runner):
-    function = _prepared(runner, 'echo', {'handler.py': ECHO})
+    function = prepared(runner, 'echo', {'handler.py': ECHO})
     outcome = runner.run(function, {'event_type': 'compute.x'}, limits())
     assert outcome.status == base.SUCCEEDED, outcome
     assert outcome.result == {'echo': {'event_type': 'compute.x'}}
@@ -225,7 +214,7 @@ def test_success_returns_the_result_and_logs(runner):
 
 
 def test_a_requirement_is_installed_from_a_host_wheel(runner, engine):
-    function = _prepared(runner, 'six', {'handler.py': SIX,
+    function = prepared(runner, 'six', {'handler.py': SIX,
                                          'requirements.txt': 'six\n'})
     outcome = runner.run(function, {}, limits())
     assert outcome.status == base.SUCCEEDED, outcome
@@ -238,7 +227,7 @@ def test_a_requirement_is_installed_from_a_host_wheel(runner, engine):
 
 
 def test_a_raising_function_fails_with_its_traceback(runner):
-    function = _prepared(runner, 'raise', {'handler.py': RAISE})
+    function = prepared(runner, 'raise', {'handler.py': RAISE})
     outcome = runner.run(function, {}, limits())
     assert outcome.status == base.FAILED
     assert outcome.error.startswith('Traceback (most recent call last)')
@@ -247,7 +236,7 @@ def test_a_raising_function_fails_with_its_traceback(runner):
 
 
 def test_a_function_past_its_timeout_is_killed(runner):
-    function = _prepared(runner, 'sleep', {'handler.py': SLEEP})
+    function = prepared(runner, 'sleep', {'handler.py': SLEEP})
     started = time.monotonic()
     outcome = runner.run(function, {}, limits(timeout_s=2))
     assert time.monotonic() - started < 10
@@ -257,14 +246,14 @@ def test_a_function_past_its_timeout_is_killed(runner):
 
 
 def test_a_function_over_its_memory_fails_out_of_memory(runner):
-    function = _prepared(runner, 'memory', {'handler.py': MEMORY})
+    function = prepared(runner, 'memory', {'handler.py': MEMORY})
     outcome = runner.run(function, {}, limits(memory_mb=64))
     assert (outcome.status, outcome.error) == (
         base.FAILED, 'out of memory (limit 64 MiB)')
 
 
 def test_the_sandbox(runner):
-    function = _prepared(runner, 'sandbox', {'handler.py': SANDBOX})
+    function = prepared(runner, 'sandbox', {'handler.py': SANDBOX})
     outcome = runner.run(function, {}, limits())
     assert outcome.status == base.SUCCEEDED, outcome
     facts = outcome.result
@@ -284,21 +273,21 @@ def test_the_sandbox(runner):
 
 
 def test_network_only_when_asked(runner):
-    function = _prepared(runner, 'network', {'handler.py': SANDBOX})
+    function = prepared(runner, 'network', {'handler.py': SANDBOX})
     outcome = runner.run(function, {}, limits(network=True))
     assert outcome.status == base.SUCCEEDED, outcome
     assert 'eth0' in outcome.result['interfaces']
 
 
 def test_the_pids_limit_holds(runner):
-    function = _prepared(runner, 'threads', {'handler.py': THREADS})
+    function = prepared(runner, 'threads', {'handler.py': THREADS})
     outcome = runner.run(function, {}, limits(pids=32))
     assert outcome.status == base.FAILED
     assert "can't start new thread" in outcome.error
 
 
 def test_logs_keep_their_tail(runner):
-    function = _prepared(runner, 'chatty', {'handler.py': CHATTY})
+    function = prepared(runner, 'chatty', {'handler.py': CHATTY})
     outcome = runner.run(function, {}, limits())
     assert (outcome.status, outcome.result) == (base.SUCCEEDED, 'done')
     assert len(outcome.logs.encode()) <= 1024
@@ -309,29 +298,14 @@ def test_logs_keep_their_tail(runner):
 def test_forget_removes_the_image(runner, engine):
     import docker
 
-    function = _prepared(runner, 'forget', {'handler.py': ECHO + '\n'})
+    function = prepared(runner, 'forget', {'handler.py': ECHO + '\n'})
     tag = builder_mod.image_tag(function.sha256)
     assert engine.images.get(tag)
     runner.forget(function)
     with pytest.raises(docker.errors.ImageNotFound):
         engine.images.get(tag)
-    with pytest.raises(base.RunnerError, match='prepare'):
+    with pytest.raises(base.NotPrepared, match='no image'):
         runner.run(function, {}, limits())
-
-
-def _containers_of(engine, function):
-    return engine.containers.list(
-        all=True, filters={'label': f'{LABEL}={function.name}'})
-
-
-def _wait_for(predicate, timeout, what):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        found = predicate()
-        if found:
-            return found
-        time.sleep(0.2)
-    pytest.fail(f'{what} after {timeout} s')
 
 
 def _output_seen(container, wanted, timeout):
@@ -354,50 +328,71 @@ def _output_seen(container, wanted, timeout):
         stream.close()
 
 
-def _seconds(timestamp):
-    return datetime.datetime.fromisoformat(timestamp).timestamp()
+def _running(engine, function):
+    [container] = wait_for(
+        lambda: [c for c in containers_of(engine, function)
+                 if c.status == 'running'], 60, 'no container running')
+    return container
 
 
-def test_a_killed_bridge_leaves_a_container_that_ends_itself(
-        runner, engine, tmp_path):
-    function = _prepared(runner, 'spin', {'handler.py': SPIN})
-    bridge = subprocess.Popen(
-        [sys.executable, '-c', BRIDGE,
-         json.dumps(dataclasses.asdict(function)), str(tmp_path), '3'],
-        cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    try:
-        [container] = _wait_for(
-            lambda: [c for c in _containers_of(engine, function)
-                     if c.status == 'running'], 60, 'no container running')
+def _ended(container, timeout):
+    wait_for(lambda: container.reload() or container.status == 'exited',
+             timeout, 'the container did not end itself')
+    state = container.attrs['State']
+    return (state['ExitCode'], state['OOMKilled'],
+            seconds(state['FinishedAt']))
+
+
+def test_a_killed_bridge_s_busy_container_ends_itself(runner, engine,
+                                                      tmp_path):
+    function = prepared(runner, 'spin', {'handler.py': SPIN})
+    with _bridge(engine, function, tmp_path, 30) as bridge:
+        container = _running(engine, function)
         assert _output_seen(container, b'spinning', 10)
-        # The function runs its endless loop: kill its bridge.
-        bridge.send_signal(signal.SIGKILL)
-        bridge.communicate(timeout=10)
-        started = _seconds(container.attrs['State']['StartedAt'])
-        # Past the bridge's 3 s timeout: nobody killed it.
-        time.sleep(max(0.0, started + 4 - time.time()))
-        container.reload()
-        assert container.status == 'running'
-        # Its own timeout does, at 3 + 5 s.
-        _wait_for(lambda: container.reload() or
-                  container.status == 'exited', 15,
-                  'the container did not end itself')
-        state = container.attrs['State']
-        assert (state['ExitCode'], state['OOMKilled']) == (137, False)
-        assert 7.5 < _seconds(state['FinishedAt']) - started < 12
+        # The function runs its endless loop: kill its bridge. The
+        # runtime sees its stdin hang up and ends at once.
+        _kill(bridge)
+        killed = time.time()
+        exit_code, oom, finished = _ended(container, 10)
+        assert (exit_code, oom) == (2, False)
+        assert finished - killed < 5
         # Just ended: it might be another bridge's, still reading it.
         runner.sweep()
-        assert [c.id for c in _containers_of(engine, function)] == [
+        assert [c.id for c in containers_of(engine, function)] == [
             container.id]
         # A minute later it is nobody's.
         assert runner.sweep(now=time.time() + 61) >= 1
-        assert _containers_of(engine, function) == []
-    finally:
-        if bridge.poll() is None:
-            bridge.kill()
-            bridge.wait()
-        for leftover in _containers_of(engine, function):
-            leftover.remove(force=True)
+        assert containers_of(engine, function) == []
+
+
+def test_a_killed_bridge_s_idle_warm_container_ends_itself(runner, engine,
+                                                           tmp_path):
+    function = prepared(runner, 'idle', {'handler.py': ECHO + '\n#idle\n'})
+    # One run, then the container idles in the dead bridge's pool.
+    with _bridge(engine, function, tmp_path, 30) as bridge:
+        assert b'succeeded' in bridge.stdout.readline()
+        container = _running(engine, function)
+        assert container.labels.get('pratai.warm') == '1'
+        _kill(bridge)
+        killed = time.time()
+        exit_code, _, finished = _ended(container, 10)
+        assert exit_code == 0 and finished - killed < 5
+
+
+def test_a_container_its_runtime_cannot_end_ends_at_its_lifetime(
+        runner, engine, tmp_path):
+    # Its watchdog disarmed, the runtime cannot end itself: the timeout
+    # command it runs under (another process) kills it at 3 + 5 s.
+    function = prepared(runner, 'disarms', {'handler.py': DISARMS})
+    with _bridge(engine, function, tmp_path, 3,
+                 '[runner]\nwarm_pool_size = 0') as bridge:
+        container = _running(engine, function)
+        assert _output_seen(container, b'disarmed', 10)
+        _kill(bridge)
+        started = seconds(container.attrs['State']['StartedAt'])
+        exit_code, oom, finished = _ended(container, 15)
+        assert (exit_code, oom) == (137, False)
+        assert 7.5 < finished - started < 12
 
 
 def test_sweep_removes_only_containers_past_their_deadline(runner, engine):
@@ -411,11 +406,14 @@ def test_sweep_removes_only_containers_past_their_deadline(runner, engine):
             labels = {LABEL: f'ft-{NONCE}-sweep-{what}',
                       DEADLINE_LABEL: str(deadline)}
             container = engine.containers.create(
-                image.id, entrypoint=['sleep', '300'], labels=labels)
+                image.id, entrypoint=['sleep', '300'], labels=labels,
+                network_mode='none')
+            made[what] = container
             if start:
                 container.start()
-            made[what] = container
-        assert runner.sweep() >= 2
+        # Other bridges sharing the engine sweep too, and may remove them
+        # first: what counts is what is left.
+        runner.sweep()
         left = {c.labels[LABEL] for c in engine.containers.list(
             all=True, filters={'label': LABEL})}
         assert f'ft-{NONCE}-sweep-live' in left

@@ -11,6 +11,7 @@ is read back with ``pratai-bridge-manage executions show``.
 import io
 import os
 import signal
+import socket
 import time
 import uuid
 import zipfile
@@ -20,6 +21,7 @@ import pytest
 from swiftclient import client as swift_client
 
 from pratai_bridge.events import decode
+from tests.functional.tcp_proxy import TcpProxy
 from tests.functional.unavailable import unavailable
 from tests.unit import samples
 
@@ -70,9 +72,12 @@ def _swift() -> swift_client.Connection:
 
 
 def _zip(path, source: str) -> str:
+    """The same bytes for the same source (a fixed date): tests share
+    the image of each function."""
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, 'w') as archive:
-        archive.writestr('handler.py', source)
+        archive.writestr(zipfile.ZipInfo('handler.py', (2026, 1, 1, 0, 0, 0)),
+                         source)
     path.write_bytes(buffer.getvalue())
     return str(path)
 
@@ -234,9 +239,13 @@ def test_failures_end_failed_timeout_and_oom(loop, publisher):
              'nova', 'versioned_notifications')
     assert _finished(bridge, 'instance-up')['status'] == 'succeeded'
     assert bridge.process.poll() is None
-    containers = docker.from_env().containers.list(
-        all=True, filters={'label': 'pratai.function'})
-    assert containers == []
+    # What failed was retired; only the succeeding echo's container is
+    # left, warm, for the next event.
+    containers = docker.from_env().containers.list(all=True, filters={
+        'label': f'pratai.bridge={socket.gethostname()}:'
+                 f'{bridge.process.pid}'})
+    assert [(c.labels['pratai.function'], c.labels.get('pratai.warm'),
+             c.status) for c in containers] == [('echo', '1', 'running')]
 
 
 def test_sigterm_waits_stop_timeout_for_running_functions(loop, publisher):
@@ -258,3 +267,161 @@ def test_sigterm_waits_stop_timeout_for_running_functions(loop, publisher):
     for container in docker.from_env().containers.list(
             all=True, filters={'label': 'pratai.function=sleepy'}):
         container.remove(force=True)
+
+
+def test_warm_runs_are_recorded(loop, publisher):
+    bridge, _ = loop
+    sample = 'nova-versioned/instance-create-end.json'
+    for count in (1, 2):
+        _publish(publisher, sample, 'nova', 'versioned_notifications')
+        done = bridge.wait_for_executions(count, 240,
+                                          subscription='instance-up')
+        while any(e['status'] not in FINAL for e in done):
+            time.sleep(0.2)
+            done = bridge.executions(subscription='instance-up')
+    shown = [bridge.manage_json('executions', 'show', str(e['id']))
+             for e in sorted(done, key=lambda e: e['id'])]
+    assert [(s['status'], s['warm'], s['build_wait']) for s in shown] == [
+        ('succeeded', False, None), ('succeeded', True, None)]
+
+
+def _image_of(bridge, name):
+    sha256 = bridge.manage_json('function', 'show', name)['sha256']
+    return f'pratai/function:{sha256}'
+
+
+def _has_image(engine, image):
+    try:
+        engine.images.get(image)
+    except docker.errors.ImageNotFound:
+        return False
+    return True
+
+
+def test_a_bridge_builds_ahead_what_its_subscriptions_name(
+        make_bridge, publisher, tmp_path):
+    _require('Docker', lambda: docker.from_env().ping())
+    engine = docker.from_env()
+    nonce = uuid.uuid4().hex[:8]
+    bridge = make_bridge('[runner]\ndriver = docker\n')
+    for name in ('early', 'later'):
+        bridge.manage('function', 'create', f'{name}-{nonce}', '--zip',
+                      _zip(tmp_path / f'{name}.zip', f'# {nonce} {name}\n'
+                           + ECHO), '--no-build')
+    early, later = (_image_of(bridge, f'{n}-{nonce}')
+                    for n in ('early', 'later'))
+    assert not _has_image(engine, early)  # --no-build: stored only
+    bridge.subscribe('10-early.yaml', f"""
+subscriptions:
+  - name: early
+    function: early-{nonce}
+    filters: [{{event_type: test.early}}]
+""")
+    try:
+        bridge.start()
+        # An event at once: it waits, unclaimed, for the build begun at
+        # start, and records how long.
+        publisher.publish('nova', 'notifications', 'info', 'compute.test',
+                          'test.early', {'n': 1})
+        shown = _finished(bridge, 'early')
+        assert shown['status'] == 'succeeded', shown
+        assert shown['build_wait'] > 0 and shown['attempts'] == 1
+        assert 'ahead of its events' in bridge.log_text()
+        # A reload builds what the new subscriptions name, with no event.
+        bridge.subscribe('20-later.yaml', f"""
+subscriptions:
+  - name: later
+    function: later-{nonce}
+    filters: [{{event_type: test.later}}]
+""")
+        bridge.signal(signal.SIGHUP)
+        deadline = time.monotonic() + 120
+        while not _has_image(engine, later):
+            assert time.monotonic() < deadline, bridge.log_text()[-3000:]
+            time.sleep(0.5)
+        assert bridge.executions(subscription='later') == []
+    finally:
+        bridge.stop()
+        for name in ('early', 'later'):
+            bridge.manage('function', 'delete', f'{name}-{nonce}')
+
+
+def test_a_swift_outage_affects_only_what_this_host_never_saw(
+        make_bridge, publisher, tmp_path):
+    _require('Swift', lambda: _swift().head_account())
+    _require('Docker', lambda: docker.from_env().ping())
+    run = uuid.uuid4().hex[:8]
+    container = f'pratai-outage-{run}'
+    with TcpProxy(8080) as proxy:
+        url = f'http://127.0.0.1:{proxy.port}'
+        bridge = make_bridge(f"""
+[store]
+driver = swift
+container = {container}
+refresh_interval = 0.5
+
+[swift]
+auth_type = tempauth
+auth_url = {url}/auth/v1.0
+user = {SWIFT_USER}
+key = {SWIFT_KEY}
+endpoint_override = {url}/v1/AUTH_test
+retries = 0
+timeout = 5
+
+[runner]
+driver = docker
+
+[dispatcher]
+retry_delay = 0.5
+""")
+        images = []
+        for name in ('seen', 'unseen'):
+            bridge.manage('function', 'create', f'{name}-{run}', '--zip',
+                          _zip(tmp_path / f'{name}.zip', f'# {name} {run}\n'
+                               + ECHO))
+            images.append(_image_of(bridge, f'{name}-{run}'))
+        bridge.subscribe('10-seen.yaml', f"""
+subscriptions:
+  - name: seen
+    function: seen-{run}
+    filters: [{{event_type: test.seen}}]
+""")
+        try:
+            bridge.start()
+            publisher.publish('nova', 'notifications', 'info',
+                              'compute.test', 'test.seen', {'n': 1})
+            assert _finished(bridge, 'seen')['status'] == 'succeeded'
+            proxy.cut()  # Swift is away for this bridge from now on
+            time.sleep(1)  # past [store] refresh_interval
+            # The version it ran runs on; one it never saw waits.
+            bridge.subscribe('20-unseen.yaml', f"""
+subscriptions:
+  - name: unseen
+    function: unseen-{run}
+    filters: [{{event_type: test.unseen}}]
+    delivery: {{max_attempts: 2}}
+""")
+            bridge.signal(signal.SIGHUP)
+            bridge.wait_for_log('Cannot prepare function unseen')
+            for event_type in ('test.seen', 'test.unseen'):
+                publisher.publish('nova', 'notifications', 'info',
+                                  'compute.test', event_type, {'n': 2})
+            done = bridge.wait_for_executions(2, 60, subscription='seen')
+            while any(e['status'] not in FINAL for e in done):
+                time.sleep(0.2)
+                done = bridge.executions(subscription='seen')
+            assert [e['status'] for e in done] == ['succeeded'] * 2
+            assert 'runs its last version seen' in bridge.log_text()
+            unseen = _finished(bridge, 'unseen', 60)
+            assert (unseen['status'], unseen['attempts']) == ('error', 2)
+            assert unseen['error'].startswith('store: ')
+        finally:
+            bridge.stop()
+    # Swift is away for the bridge's own CLI too: clean up directly.
+    swift = _swift()
+    for obj in swift.get_container(container, full_listing=True)[1]:
+        swift.delete_object(container, obj['name'])
+    swift.delete_container(container)
+    for image in images:
+        docker.from_env().images.remove(image, force=True)

@@ -9,6 +9,7 @@ from pratai_bridge.functions import names
 from pratai_bridge.functions.package import PackageError
 from pratai_bridge.functions.store import base
 from pratai_bridge.functions.store.local import LocalStore
+from pratai_bridge.runners.base import BuildFailed
 from pratai_bridge.runners.base import RunnerError
 from tests.unit.functions.conftest import make_conf
 from tests.unit.functions.zips import HELLO
@@ -82,11 +83,19 @@ def test_delete_function(conf, store):
 
 
 class RecordingRunner:
-    """Records forget(); prepares and runs nothing."""
+    """Records prepare() and forget(); runs nothing. ``fail`` makes
+    forget() fail, ``build_fails`` prepare()."""
 
-    def __init__(self, fail=False):
+    def __init__(self, fail=False, build_fails=None):
         self.forgotten = []
+        self.prepared = []
         self.fail = fail
+        self.build_fails = build_fails
+
+    def prepare(self, function, package, progress=None):
+        self.prepared.append((function, package, progress))
+        if self.build_fails is not None:
+            raise self.build_fails
 
     def forget(self, function):
         self.forgotten.append(function.ref)
@@ -119,6 +128,36 @@ def test_delete_function_survives_a_failing_runner(conf, store, caplog):
     assert runner.forgotten == ['hello:1']
     assert 'engine away' in caplog.text
     assert store.list() == []
+
+
+def test_create_builds_then_stores(conf, store):
+    data = make_zip({'fn.py': HELLO})
+    runner = RecordingRunner()
+    function = deploy.create_function(conf, store, 'hello', data,
+                                      runner=runner, progress=print,
+                                      warm_max_uses=5)
+    [(built, package, progress)] = runner.prepared
+    assert (package, progress) == (data, print)
+    # The version about to be stored, by the same zip and settings.
+    assert (built.version, built.sha256, built.spec) == (
+        0, function.sha256, function.spec)
+    assert function.spec.warm_max_uses == 5
+
+
+def test_a_zip_that_cannot_be_built_stores_nothing(conf, store):
+    runner = RecordingRunner(build_fails=BuildFailed('no wheel for six'))
+    with pytest.raises(BuildFailed, match='no wheel'):
+        deploy.create_function(conf, store, 'hello',
+                               make_zip({'fn.py': HELLO}), runner=runner)
+    assert store.list() == []
+
+
+def test_warm_settings_are_checked_before_the_zip(conf, store):
+    with pytest.raises(spec_mod.InvalidFunction,
+                       match='warm idle time must be') as info:
+        deploy.create_function(conf, store, 'hello', b'not a zip',
+                               warm_idle_time=-1)
+    assert info.value.field == 'warm_idle_time'
 
 
 @pytest.fixture

@@ -1,16 +1,20 @@
 """Helpers both stores share: version file names, digests, timestamps,
 and the checks of what they read back."""
 
+import dataclasses
 import datetime
 import hashlib
 import re
+from typing import Any
 
 from pratai_bridge.functions import spec as spec_mod
 from pratai_bridge.functions import names
 from pratai_bridge.functions.model import Function
+from pratai_bridge.functions.model import FunctionSpec
 from pratai_bridge.functions.store.base import IntegrityError
 from pratai_bridge.functions.store.base import InvalidStoredFunction
 
+_SPEC_FIELDS = {f.name for f in dataclasses.fields(FunctionSpec)}
 #: ``vN.zip`` inside a function's directory or object prefix
 ZIP_NAME = re.compile(r'^v([1-9][0-9]*)\.zip$')
 
@@ -60,3 +64,20 @@ def checked(function: Function, name: str, version: int) -> Function:
     except spec_mod.InvalidFunction as exc:
         raise InvalidStoredFunction(ref, exc.field, str(exc)) from exc
     return function
+
+
+def to_record(function: Function) -> dict[str, Any]:
+    """``function`` as JSON-ready data (the local store's records)."""
+    return {'spec': dataclasses.asdict(function.spec),
+            'version': function.version, 'sha256': function.sha256,
+            'size': function.size, 'created_at': function.created_at}
+
+
+def from_record(record: dict[str, Any]) -> Function:
+    """The Function a :func:`to_record` record describes; settings it
+    lacks (written before they existed) take their defaults, unknown ones
+    are ignored. Raises KeyError, TypeError for a damaged record."""
+    spec = {k: v for k, v in record['spec'].items() if k in _SPEC_FIELDS}
+    return Function(spec=FunctionSpec(**spec), version=record['version'],
+                    sha256=record['sha256'], size=record['size'],
+                    created_at=record['created_at'])

@@ -17,7 +17,6 @@ For one machine only: bridges on several machines need the swift store.
 """
 
 import contextlib
-import dataclasses
 import fcntl
 import json
 import os
@@ -26,7 +25,6 @@ import re
 import shutil
 import uuid
 from collections.abc import Iterator
-from typing import Any
 
 from oslo_config import cfg
 
@@ -40,7 +38,6 @@ from pratai_bridge.functions.store import base
 __all__ = ['LocalStore']
 
 _RECORD = re.compile(r'^v([1-9][0-9]*)\.json$')
-_SPEC_FIELDS = {f.name for f in dataclasses.fields(FunctionSpec)}
 
 
 class LocalStore(base.Store):
@@ -61,7 +58,7 @@ class LocalStore(base.Store):
                                 size=len(package), created_at=_common.now())
             _write_atomic(directory / _common.zip_name(version), package)
             _write_atomic(directory / f'v{version}.json',
-                          json.dumps(_to_record(function)).encode())
+                          json.dumps(_common.to_record(function)).encode())
             _sync_directory(directory)
         return function
 
@@ -113,7 +110,7 @@ class LocalStore(base.Store):
     def _read(self, name: str, version: int) -> Function:
         path = self._path(name, f'v{version}.json')
         try:
-            function = _from_record(json.loads(path.read_bytes()))
+            function = _common.from_record(json.loads(path.read_bytes()))
         except FileNotFoundError as exc:
             raise base.FunctionNotFound(
                 f'no version {version} of function {name!r}') from exc
@@ -184,15 +181,3 @@ def _sync_directory(directory: pathlib.Path) -> None:
     finally:
         os.close(fd)
 
-
-def _to_record(function: Function) -> dict[str, Any]:
-    return {'spec': dataclasses.asdict(function.spec),
-            'version': function.version, 'sha256': function.sha256,
-            'size': function.size, 'created_at': function.created_at}
-
-
-def _from_record(record: dict[str, Any]) -> Function:
-    spec = {k: v for k, v in record['spec'].items() if k in _SPEC_FIELDS}
-    return Function(spec=FunctionSpec(**spec), version=record['version'],
-                    sha256=record['sha256'], size=record['size'],
-                    created_at=record['created_at'])

@@ -3,7 +3,8 @@
 Objects are ``NAME/vN.zip`` in ``[store] container`` (created on the first
 upload), the settings as object metadata: ``X-Object-Meta-Handler``,
 ``-Runtime``, ``-Memory``, ``-Timeout``, ``-Network``, ``-Sha256``,
-``-Created-At``. Authentication is a keystoneauth1 session built from
+``-Created-At``, and those of the ``warm_*`` settings that are set
+(``-Warm-Pool-Size``...). Authentication is a keystoneauth1 session built from
 ``[swift]`` (see :mod:`pratai_bridge.functions.store._swift_auth`).
 
 Integrity: the upload sends the zip's MD5 as ``ETag``, which Swift checks
@@ -51,6 +52,7 @@ from pratai_bridge.conf import store as store_conf
 from pratai_bridge.functions import spec as spec_mod
 from pratai_bridge.functions import names
 from pratai_bridge.functions.model import Function
+from pratai_bridge.functions.model import WARM_SETTINGS
 from pratai_bridge.functions.model import FunctionSpec
 from pratai_bridge.functions.store import _common
 from pratai_bridge.functions.store import _swift_auth
@@ -162,6 +164,9 @@ class SwiftStore(base.Store):
                    'X-Object-Meta-Network': spec.network,
                    'X-Object-Meta-Sha256': function.sha256,
                    'X-Object-Meta-Created-At': function.created_at}
+        for field in WARM_SETTINGS:
+            if getattr(spec, field) is not None:
+                headers[_warm_header(field)] = str(getattr(spec, field))
         name = _object(spec.name, function.version)
         try:
             etag = conn.put_object(
@@ -258,7 +263,8 @@ def _from_headers(name: str, version: int,
                             memory=_integer(name, version, headers, 'memory'),
                             timeout=_integer(name, version, headers,
                                              'timeout'),
-                            network=headers[META + 'network'])
+                            network=headers[META + 'network'],
+                            **_warm_settings(name, version, headers))
         function = Function(spec=spec, version=version,
                             sha256=headers[META + 'sha256'],
                             size=int(headers['content-length']),
@@ -270,9 +276,21 @@ def _from_headers(name: str, version: int,
     return _common.checked(function, name, version)
 
 
+def _warm_header(field: str) -> str:
+    return META + field.replace('_', '-')
+
+
+def _warm_settings(name: str, version: int,
+                   headers: dict[str, str]) -> dict[str, int]:
+    """The warm settings the object's metadata sets (older uploads: none)."""
+    return {field: _integer(name, version, headers, field,
+                            _warm_header(field))
+            for field in WARM_SETTINGS if _warm_header(field) in headers}
+
+
 def _integer(name: str, version: int, headers: dict[str, str],
-             field: str) -> int:
-    text = headers[META + field]
+             field: str, header: str | None = None) -> int:
+    text = headers[header or META + field]
     try:
         return int(text)
     except ValueError as exc:

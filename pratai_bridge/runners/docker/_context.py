@@ -9,6 +9,7 @@
 """
 
 import pathlib
+import time
 
 from oslo_config import cfg
 
@@ -22,11 +23,13 @@ __all__ = ['write']
 
 
 def write(conf: cfg.ConfigOpts, function: Function, package: bytes,
-          context: pathlib.Path, runtime_image: str) -> bool:
+          context: pathlib.Path, runtime_image: str,
+          deadline: float) -> bool:
     """Lay out the build context of ``function`` in ``context``.
 
     Returns whether the image installs requirements. Raises BuildFailed
-    when the zip or its requirements are refused or a wheel is missing.
+    when the zip or its requirements are refused, a wheel is missing or
+    downloading them lasts past ``deadline`` (monotonic seconds).
     """
     try:
         wanted = unpack_mod.unpack(function, package, context / 'function',
@@ -38,7 +41,8 @@ def write(conf: cfg.ConfigOpts, function: Function, package: bytes,
     if wanted:
         (context / 'requirements.txt').write_text('\n'.join(wanted) + '\n')
         _wheels.download_wheels(conf, context / 'requirements.txt',
-                                context / 'wheels')
+                                context / 'wheels',
+                                deadline - time.monotonic())
     (context / 'Dockerfile').write_text(_dockerfile.dockerfile(
         runtime_image, function.spec.handler, function.sha256, bool(wanted)))
     return bool(wanted)

@@ -20,8 +20,6 @@ from pratai_bridge.runners.base import RunnerError
 
 __all__ = ['download_wheels', 'pip_download_command', 'wheel_platforms']
 
-#: seconds the host's pip may take to download a function's wheels
-PIP_TIMEOUT = 900
 _MANYLINUX = re.compile(r'^manylinux_(\d+)_(\d+)_(\w+)$')
 # The legacy manylinux names and the glibc version each one means.
 _LEGACY = (('manylinux2014', 17), ('manylinux2010', 12), ('manylinux1', 5))
@@ -63,18 +61,25 @@ def pip_download_command(conf: cfg.ConfigOpts, requirements: pathlib.Path,
 
 
 def download_wheels(conf: cfg.ConfigOpts, requirements: pathlib.Path,
-                    destination: pathlib.Path) -> None:
-    """Run the host's pip: BuildFailed with the end of its output when it
-    fails, RunnerError when it cannot run or times out."""
+                    destination: pathlib.Path, timeout: float) -> None:
+    """Run the host's pip for up to ``timeout`` seconds: BuildFailed with
+    the end of its output when it fails or takes longer, RunnerError when
+    it cannot run."""
     command = pip_download_command(conf, requirements, destination)
     try:
         done = subprocess.run(
             command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT, timeout=PIP_TIMEOUT, check=False,
+            stderr=subprocess.STDOUT, timeout=max(1.0, timeout),
+            check=False,
             # The host's own pip configuration (index, proxy, cache)
             # applies: this runs on the host, never in a container.
             env=dict(os.environ, PIP_DISABLE_PIP_VERSION_CHECK='1'))
-    except (OSError, subprocess.TimeoutExpired) as exc:
+    except subprocess.TimeoutExpired as exc:
+        raise BuildFailed(
+            'downloading the requirements\' wheels took longer than the '
+            f'build may ([builder] build_timeout '
+            f'{conf.builder.build_timeout} s)') from exc
+    except OSError as exc:
         raise RunnerError(f'pip download failed: {exc}') from exc
     if done.returncode != 0:
         output = done.stdout.decode('utf-8', errors='replace')

@@ -11,7 +11,10 @@ Three images, each built from the one before, with the docker SDK:
 ``[builder] runtime_image`` (``pratai/python-runtime:latest``)
     The base plus the runtime (runtimes/python/Dockerfile), built when
     missing; ``pratai-bridge-manage runtime build`` makes both ahead of
-    time.
+    time. It is labelled with the digest of the runtime's files
+    (:data:`RUNTIME_LABEL`), which every image built from it inherits: an
+    image holding another runtime (the bridge was upgraded) is built
+    again before it runs.
 ``pratai/function:<sha256 of the zip>``
     The runtime plus the unpacked zip and its requirements, installed from
     wheels the host downloaded (see :mod:`._context`); the build
@@ -28,28 +31,25 @@ that function's next run.
 import collections
 import contextlib
 import logging
-import os
 import pathlib
-import shutil
-import subprocess
 import tempfile
 import threading
 import time
 from collections.abc import Callable
-from collections.abc import Iterator
 from typing import Any
 
 import docker
-import requests
 from docker import errors as docker_errors
-from docker.utils import parse_repository_tag
 from oslo_config import cfg
 
 from pratai_bridge import _locks
 from pratai_bridge.functions.model import Function
+from pratai_bridge.runners._runtime import runtime_digest
 from pratai_bridge.runners._runtime import runtime_directory
 from pratai_bridge.runners.base import BuildFailed
 from pratai_bridge.runners.base import RunnerError
+from pratai_bridge.runners.docker import _base
+from pratai_bridge.runners.docker._engine import docker_errors_as_runner_errors
 from pratai_bridge.runners.docker import _context
 from pratai_bridge.runners.docker._dockerfile import DEPS_LABEL
 
@@ -61,23 +61,11 @@ LOG = logging.getLogger(__name__)
 Progress = Callable[[str], None]
 #: the repository of function images; the tag is the zip's sha256
 REPOSITORY = 'pratai/function'
+#: label of the runtime image, and so of every image built from it: the
+#: digest of the runtime files it holds
+RUNTIME_LABEL = 'pratai.runtime'
 #: base images under this prefix are made here, never pulled
 LOCAL_PREFIX = 'pratai/'
-# What runtimes/python/build-base.sh gives mmdebstrap and docker import.
-_MMDEBSTRAP = [
-    'mmdebstrap', '--variant=essential', '--include=python3,python3-pip',
-    '--hook-dir=/usr/share/mmdebstrap/hooks/merged-usr',
-    '--dpkgopt=path-exclude=/usr/share/man/*',
-    '--dpkgopt=path-exclude=/usr/share/doc/*',
-    '--dpkgopt=path-include=/usr/share/doc/*/copyright',
-    '--dpkgopt=path-exclude=/usr/share/locale/*',
-    '--dpkgopt=path-exclude=/usr/share/info/*',
-]
-_IMPORT_CHANGES = [
-    'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
-    'ENV LANG=C.UTF-8',
-    'CMD ["python3"]',
-]
 # Lines of build output a failure quotes.
 _LOG_LINES = 40
 
@@ -85,16 +73,6 @@ _LOG_LINES = 40
 def image_tag(sha256: str) -> str:
     """The image of the zip whose sha256 is ``sha256``."""
     return f'{REPOSITORY}:{sha256}'
-
-
-@contextlib.contextmanager
-def docker_errors_as_runner_errors(what: str) -> Iterator[None]:
-    """Engine, HTTP and socket errors become RunnerError(what: ...)."""
-    try:
-        yield
-    except (docker_errors.DockerException,
-            requests.exceptions.RequestException, OSError) as exc:
-        raise RunnerError(f'{what}: {exc}') from exc
 
 
 class Builder:
@@ -108,7 +86,10 @@ class Builder:
         self.conf = conf
         self._client: docker.DockerClient | None = None
         self._client_lock = threading.Lock()
+        # Guards _digest; _build_lock: one runtime image build at a time.
         self._runtime_lock = threading.Lock()
+        self._build_lock = threading.Lock()
+        self._digest: str | None = None
         self._locks = _locks.KeyedLocks()
 
     @property
@@ -135,64 +116,116 @@ class Builder:
                 self._client = None
 
     def image_exists(self, name: str) -> bool:
+        return self._inspect(name) is not None
+
+    def current_image(self, name: str) -> dict[str, Any] | None:
+        """The engine's description of image ``name`` if it holds the
+        runtime of this bridge (its :data:`RUNTIME_LABEL`), else None.
+
+        An image built from another runtime (before an upgrade of the
+        bridge) is not current: it is rebuilt before it runs again.
+        """
+        found = self._inspect(name)
+        if found is None:
+            return None
+        labels = (found.get('Config') or {}).get('Labels') or {}
+        if labels.get(RUNTIME_LABEL) != self.runtime_digest():
+            return None
+        return found
+
+    def runtime_digest(self) -> str:
+        """The digest of the runtime files (see runners/_runtime.py)."""
+        with self._runtime_lock:
+            if self._digest is None:
+                self._digest = runtime_digest(runtime_directory(self.conf))
+            return self._digest
+
+    def _inspect(self, name: str) -> dict[str, Any] | None:
         with docker_errors_as_runner_errors(f'cannot look for {name}'):
             try:
-                self.api.inspect_image(name)
+                return self.api.inspect_image(name)
             except docker_errors.ImageNotFound:
-                return False
-        return True
+                return None
 
     def ensure_base_image(self, progress: Progress | None = None,
                           base_image: str | None = None) -> str:
-        """Make or pull the base image when missing; return its name."""
+        """Make or pull the base image when missing; return its name.
+
+        When it cannot, the error says how to get one.
+        """
         name = base_image or self.conf.builder.base_image
         if self.image_exists(name):
             return name
         say = progress or _log_progress
-        if name.startswith(LOCAL_PREFIX):
-            self._make_debian_base(name, say)
-        else:
-            self._pull(name, say)
+        try:
+            if name.startswith(LOCAL_PREFIX):
+                _base.make_debian(self.api, name,
+                                  self.conf.builder.debian_mirror, say)
+            else:
+                _base.pull(self.api, name, say)
+        except RunnerError as exc:
+            raise type(exc)(f'{exc}\n{_base.how_to_get(name)}') from exc
+        if not self.image_exists(name):
+            raise RunnerError(f'{name} was made but is not there')
         return name
 
     def ensure_runtime_image(self, progress: Progress | None = None,
                              base_image: str | None = None,
                              rebuild: bool = False) -> str:
-        """Build the runtime image when missing (or ``rebuild``)."""
+        """Build the runtime image when missing, when it holds another
+        runtime than this bridge's, or when told to ``rebuild``."""
         name = self.conf.builder.runtime_image
-        with self._runtime_lock:
-            if not rebuild and self.image_exists(name):
+        digest = self.runtime_digest()
+        with self._build_lock:
+            if not rebuild and self.current_image(name) is not None:
                 return name
             say = progress or _log_progress
             base = self.ensure_base_image(say, base_image)
             directory = runtime_directory(self.conf)
             say(f'building {name} from {base} and {directory}')
             self._build(say, path=str(directory), tag=name,
-                        buildargs={'BASE_IMAGE': base})
+                        buildargs={'BASE_IMAGE': base},
+                        labels={RUNTIME_LABEL: digest})
         return name
 
     def build(self, function: Function, package: bytes,
               progress: Progress | None = None) -> str:
         """The image of ``function`` (zip ``package``), built if missing.
 
-        ``progress`` hears about a base or runtime image being made first.
+        ``progress`` hears each step: a base or runtime image being made
+        first, then the function's own build (which goes to the debug log
+        otherwise). The function's build, its wheels' download included,
+        is given ``[builder] build_timeout`` seconds: past it, BuildFailed.
         """
         tag = image_tag(function.sha256)
         with self._locks.hold(function.sha256):
-            if self.image_exists(tag):
+            stale = self._inspect(tag)
+            if stale is not None and self.current_image(tag) is not None:
                 return tag
             runtime = self.ensure_runtime_image(progress)
             started = time.monotonic()
+            deadline = started + self.conf.builder.build_timeout
+            say = progress or (lambda line: LOG.debug(
+                'Building %s: %s', function.ref, line))
             with tempfile.TemporaryDirectory(prefix='pratai-build-') as tmp:
                 context = pathlib.Path(tmp)
+                say(f'building {tag} for {function.ref}')
                 _context.write(self.conf, function, package, context,
-                                     runtime)
-                self._build(lambda line: LOG.debug('Building %s: %s',
-                                                   function.ref, line),
-                            path=tmp, tag=tag)
+                               runtime, deadline)
+                self._build(say, deadline=deadline, path=tmp, tag=tag)
+            if stale is not None:  # of an older runtime: now untagged
+                self._remove_stale(stale['Id'], function)
         LOG.info('Built image %s for function %s in %.1f s', tag,
                  function.ref, time.monotonic() - started)
         return tag
+
+    def _remove_stale(self, image: str, function: Function) -> None:
+        try:
+            with docker_errors_as_runner_errors(f'cannot remove {image}'):
+                self._remove_image(image, function)
+        except RunnerError as exc:
+            LOG.warning('The image %s of %s, built for an older runtime, '
+                        'stays: %s', image, function.ref, exc)
 
     def remove(self, function: Function) -> bool:
         """Remove the image of ``function``; False if there was none.
@@ -227,14 +260,22 @@ class Builder:
             return False
         return True
 
-    def _build(self, progress: Progress, **kwargs: Any) -> None:
-        """Build with the engine, offline; RunnerError with the log."""
+    def _build(self, progress: Progress, deadline: float | None = None,
+               **kwargs: Any) -> None:
+        """Build with the engine, offline; RunnerError with the log.
+
+        Past ``deadline`` (monotonic), BuildFailed: the time is checked at
+        each line of output, so a step silent for long overruns it by up
+        to ``[builder] docker_timeout``; closing the stream cancels the
+        build in the engine.
+        """
         tag = kwargs['tag']
         lines: collections.deque[str] = collections.deque(maxlen=_LOG_LINES)
-        with docker_errors_as_runner_errors(f'cannot build {tag}'):
-            for chunk in self.api.build(
+        with docker_errors_as_runner_errors(f'cannot build {tag}'), \
+                contextlib.closing(self.api.build(
                     rm=True, forcerm=True, pull=False, network_mode='none',
-                    decode=True, **kwargs):
+                    decode=True, **kwargs)) as chunks:
+            for chunk in chunks:
                 for line in str(chunk.get('stream', '')).splitlines():
                     if line.strip():
                         lines.append(line)
@@ -243,65 +284,11 @@ class Builder:
                     raise BuildFailed(
                         f'building {tag} failed: {chunk["error"].strip()}\n'
                         + '\n'.join(lines))
-
-    def _make_debian_base(self, name: str, progress: Progress) -> None:
-        repository, suite = parse_repository_tag(name)
-        suite = suite or 'bookworm'
-        if shutil.which('mmdebstrap') is None:
-            raise BuildFailed(
-                f'{name} is missing and mmdebstrap is not installed to make '
-                'it (apt-get install mmdebstrap), or set [builder] '
-                'base_image to an image a registry has')
-        with tempfile.TemporaryDirectory(prefix='pratai-base-') as tmp:
-            rootfs = pathlib.Path(tmp, 'rootfs.tar')
-            command = _MMDEBSTRAP + [suite, str(rootfs)]
-            if self.conf.builder.debian_mirror:
-                command.append(self.conf.builder.debian_mirror)
-            progress(f'making {name}: Debian {suite} with Python, by '
-                     'mmdebstrap (about half a minute)')
-            _run_with_progress(command, progress)
-            progress(f'importing {rootfs.stat().st_size // 1048576} MiB '
-                     f'as {name}')
-            with docker_errors_as_runner_errors(f'cannot import {name}'):
-                self.api.import_image_from_file(
-                    str(rootfs), repository=repository, tag=suite,
-                    changes=_IMPORT_CHANGES)
-        if not self.image_exists(name):
-            raise RunnerError(f'{name} was imported but is not there')
-        progress(f'made {name}')
-
-    def _pull(self, name: str, progress: Progress) -> None:
-        repository, tag = parse_repository_tag(name)
-        progress(f'pulling {name}')
-        with docker_errors_as_runner_errors(f'cannot pull {name}'):
-            for chunk in self.api.pull(repository, tag=tag or 'latest',
-                                       stream=True, decode=True):
-                if 'error' in chunk:
-                    raise RunnerError(f'cannot pull {name}: '
-                                      f'{chunk["error"]}')
-                if chunk.get('status') and not chunk.get('progressDetail'):
-                    progress(f'{chunk.get("id", name)}: {chunk["status"]}')
-
-
-def _run_with_progress(command: list[str], progress: Progress) -> None:
-    """Run ``command``, each output line to ``progress``; raise if failed."""
-    lines: collections.deque[str] = collections.deque(maxlen=_LOG_LINES)
-    try:
-        with subprocess.Popen(command, stdin=subprocess.DEVNULL,
-                              stdout=subprocess.PIPE,
-                              stderr=subprocess.STDOUT, env=dict(os.environ),
-                              text=True, errors='replace') as process:
-            assert process.stdout is not None
-            for line in process.stdout:
-                line = line.rstrip()
-                if line:
-                    lines.append(line)
-                    progress(line)
-    except OSError as exc:
-        raise RunnerError(f'cannot run {command[0]}: {exc}') from exc
-    if process.returncode != 0:
-        raise RunnerError(f'{command[0]} failed (exit {process.returncode}):'
-                          '\n' + '\n'.join(lines))
+                if deadline is not None and time.monotonic() > deadline:
+                    raise BuildFailed(
+                        f'building {tag} took longer than [builder] '
+                        f'build_timeout ({self.conf.builder.build_timeout} '
+                        's); stopped\n' + '\n'.join(lines))
 
 
 def _log_progress(line: str) -> None:

@@ -1,92 +1,75 @@
-"""The ``docker`` runner: each execution in a fresh, locked-down container.
+"""The ``docker`` runner: executions in locked-down containers, warm ones
+reused.
 
 :meth:`DockerRunner.prepare` builds the function's image (see
-:mod:`.builder`); :meth:`DockerRunner.run` starts a
-container of it and hands it the payload on stdin, through the attach
-socket: never in the environment or on the command line, where any process
-of the machine could read it. The container:
+:mod:`.builder`). :meth:`DockerRunner.run` hands the payload to a
+container of that image, on its stdin through the attach connection:
+never in the environment or on the command line, where any process of
+the machine could read it. Every container is made by :mod:`._containers`
+(the sandbox of :mod:`._sandbox`, labels, a lifetime it enforces itself)
+and runs the runtime in serve mode (:mod:`._session`), so it can serve
+several invocations of one function version, one at a time:
 
-* is sandboxed as :mod:`._sandbox` says (user, read-only root, no
-  capabilities, limits, no network unless asked);
-* gets no environment from the bridge: only what the image sets (PATH,
-  LANG, HOME=/tmp), and not even the docker client's proxy settings;
-* logs nothing to the engine's disk (logging driver ``none``): stdout, the
-  result line, and stderr, the function's logs, are read from the attach
-  stream while it runs, stderr keeping only its tail.
+* a run takes an idle warm container of its function version and limits
+  when there is one (:mod:`._pool`), else starts a new one;
+* a container goes back to the pool only after a success that the
+  runtime says left it clean (it empties /tmp between invocations); it is
+  retired (killed and removed) after any failure, a timeout, a crash, an
+  unreadable answer, its maximum uses, its idle time or its lifetime
+  (``[runner] warm_lifetime``), or when the pool is full;
+* the function's warm settings (or ``[runner] warm_*``) decide; 0
+  disables reuse, and every run then gets a container of its own,
+  removed as it ends. Outcomes say whether they ran ``warm``.
 
 The timeout is hard: at its end the container is killed and the execution
 is ``timeout``. A container the kernel's out-of-memory killer stopped is
-``failed``, ``out of memory (limit N MiB)``. The container is removed
-whatever happens, engine errors included (``finally``).
+``failed``, ``out of memory (limit N MiB)``. The output is read from the
+attach stream: stdout carries the answer, stderr the function's logs, of
+which only the tail is kept; nothing is logged to the engine's disk.
 
-A bridge that dies (SIGKILL, a power cut) runs no ``finally``, so a
-container does not depend on its bridge to end or to go:
-
-* it ends itself: the image's entrypoint runs under coreutils ``timeout
-  --signal=KILL``, set a few seconds past the function's timeout (the
-  bridge, when alive, kills first and decides the outcome). Killing or
-  stopping that ``timeout`` is all a function can do against it: killed,
-  tini (PID 1) sees its child gone and the container ends; stopped
-  (SIGSTOP), the container runs on until a sweep.
-* :meth:`DockerRunner.sweep` removes what is left: every container
-  carries the labels ``pratai.function`` (the function's name) and
-  ``pratai.deadline`` (epoch seconds: its creation, plus its timeout,
-  plus the time a live runner may take after it), and a sweep removes
-  those past their deadline, and those that exited over a minute ago,
-  when their runner would have removed them already. So bridges sharing
-  an engine may all sweep: none removes a run another one still reads.
+A bridge that dies runs no ``finally``, so containers do not depend on
+it to end or to go: the runtime ends itself when its bridge hangs up
+(the attach connection closes with the bridge's process) and when an
+invocation runs past its timeout; its entry point runs under coreutils
+``timeout --signal=KILL`` past its lifetime, in case the runtime cannot;
+and :meth:`DockerRunner.sweep` removes containers past their deadline
+label and those that exited over a minute ago (see :mod:`._sweep`).
 """
 
-import datetime
-import json
+import dataclasses
 import logging
 import math
-import socket
 import threading
 import time
-import uuid
 from typing import Any
 
 from docker import errors as docker_errors
-from docker.utils import socket as docker_socket
 from oslo_config import cfg
-import requests
 
-from pratai_bridge.functions import spec as spec_mod
 from pratai_bridge.functions.model import Function
 from pratai_bridge.runners import _result
 from pratai_bridge.runners import base
-from pratai_bridge.runners.docker import _sandbox
+from pratai_bridge.runners.docker import _containers
+from pratai_bridge.runners.docker import _pool
+from pratai_bridge.runners.docker import _sweep
 from pratai_bridge.runners.docker import builder as builder_mod
+from pratai_bridge.runners.docker._containers import BRIDGE_LABEL
+from pratai_bridge.runners.docker._containers import DEADLINE_LABEL
+from pratai_bridge.runners.docker._containers import EXECUTION_LABEL
+from pratai_bridge.runners.docker._containers import LABEL
+from pratai_bridge.runners.docker._containers import WARM_LABEL
+from pratai_bridge.runners.docker._engine import docker_errors_as_runner_errors
+from pratai_bridge.runners.docker._session import Reply
+from pratai_bridge.runners.docker._session import Session
 
 __all__ = ['BRIDGE_LABEL', 'DEADLINE_LABEL', 'EXECUTION_LABEL', 'LABEL',
-           'DockerRunner']
+           'WARM_LABEL', 'DockerRunner']
 
 LOG = logging.getLogger(__name__)
 
-#: label on every container, its value the function's name
-LABEL = 'pratai.function'
-#: label on every container: when anyone may remove it (epoch seconds)
-DEADLINE_LABEL = 'pratai.deadline'
-#: labels of a run's container: the bridge and the execution it is for
-BRIDGE_LABEL = 'pratai.bridge'
-EXECUTION_LABEL = 'pratai.execution'
 #: the least memory (MiB) a container is given: below it, no runtime
 #: starts, and 0 would mean no limit at all to the engine
 MIN_MEMORY_MB = 16
-# Seconds given to the engine to report a killed container's end.
-_GRACE = 30
-# Seconds past the function's timeout before the container kills itself:
-# enough for the bridge, when alive, to kill it first and say "timeout".
-_SELF_KILL_GRACE = 5
-# Seconds past its timeout before a container is anyone's to remove: more
-# than a live runner takes after its deadline (the kill, then up to _GRACE
-# for the engine and _GRACE for the streams), with room for a slow start.
-_SWEEP_GRACE = 4 * _GRACE
-# Seconds an exited container stays its runner's, to inspect and remove.
-_EXITED_GRACE = 2 * _GRACE
-# States of a container that will not run its function (any more).
-_ENDED = ('exited', 'dead')
 
 
 class DockerRunner(base.Runner):
@@ -96,49 +79,64 @@ class DockerRunner(base.Runner):
                  builder: builder_mod.Builder | None = None) -> None:
         super().__init__(conf)
         self.builder = builder or builder_mod.Builder(conf)
+        self.pool = _pool.Pool(self._retire)
+        self._lock = threading.Lock()
+        # Guarded by _lock: zip sha256 -> the entry point of its image,
+        # for the images known to exist (found, or built here).
+        self._entrypoints: dict[str, list[str]] = {}
 
-    def prepare(self, function: Function, package: bytes) -> None:
-        self.builder.build(function, package)
+    def prepare(self, function: Function, package: bytes,
+                progress: base.Progress | None = None) -> None:
+        self.builder.build(function, package, progress)
+
+    def ready(self, function: Function) -> bool:
+        try:
+            self._entrypoint(function)
+        except base.NotPrepared:
+            return False
+        return True
 
     def forget(self, function: Function) -> None:
+        self.pool.drop(function.sha256)
+        with self._lock:
+            self._entrypoints.pop(function.sha256, None)
         self.builder.remove(function)
+
+    def close(self) -> None:
+        self.pool.close()
 
     def run(self, function: Function, payload: dict[str, Any],
             limits: base.Limits,
             context: base.RunContext = base.NO_CONTEXT) -> base.Outcome:
         _check_limits(function, limits)
-        data = json.dumps(payload).encode()
-        api = self.builder.api
-        container = self._create(api, function, limits, context)
+        warm = _pool.settings(self.conf, function)
+        wanted = _pool.key(function, limits)
+        session = None
+        if warm.reuse:
+            session = self.pool.take(wanted,
+                                     time.monotonic() + limits.timeout_s)
+        reused = session is not None
+        if session is None:
+            session = self._start(function, limits, context, wanted, warm)
+        LOG.debug('Execution %s of %s runs in %s container %s',
+                  context.execution, function.ref,
+                  'a warm' if reused else 'a new', session.container[:12])
         try:
-            with builder_mod.docker_errors_as_runner_errors(
+            reply = session.invoke(
+                payload, limits.timeout_s,
+                limits.timeout_s + _containers.SELF_KILL_GRACE,
+                self.conf.dispatcher.log_tail_bytes)
+            with docker_errors_as_runner_errors(
                     f'{function.ref}: running its container failed'):
-                return self._execute(api, container, data, limits)
-        finally:
-            _remove(api, container, function)
-
-    def _create(self, api: Any, function: Function, limits: base.Limits,
-                context: base.RunContext) -> str:
-        image = builder_mod.image_tag(function.sha256)
-        host_config = _sandbox.host_config(api, limits)
-        deadline = time.time() + limits.timeout_s + _SWEEP_GRACE
-        with builder_mod.docker_errors_as_runner_errors(
-                f'{function.ref}: cannot create its container'):
-            try:
-                created = api.create_container(
-                    image, entrypoint=_entrypoint(api, image, limits),
-                    command=['--handler', function.spec.handler],
-                    user=_sandbox.USER, stdin_open=True,
-                    host_config=host_config,
-                    labels=_labels(function, context, deadline),
-                    name=(f'pratai-{function.name}-{function.version}-'
-                          f'{uuid.uuid4().hex[:8]}'),
-                    use_config_proxy=False)
-            except docker_errors.ImageNotFound as exc:
-                raise base.RunnerError(
-                    f'{function.ref}: no image {image}; prepare() builds '
-                    'it') from exc
-        return created['Id']
+                outcome = _outcome(session, reply, limits)
+        except BaseException:
+            self._retire(session)
+            raise
+        if outcome.status == base.SUCCEEDED and reply.reusable:
+            self.pool.give(session, warm)
+        else:
+            self._retire(session)
+        return dataclasses.replace(outcome, warm=reused)
 
     def stop_orphans(self, bridge: str) -> int:
         """Kill and remove every container of the dead bridge ``bridge``.
@@ -148,143 +146,90 @@ class DockerRunner(base.Runner):
         """
         if not bridge:
             return 0
-        api = self.builder.api
-        stopped = 0
-        with builder_mod.docker_errors_as_runner_errors(
+        with docker_errors_as_runner_errors(
                 f'cannot stop the containers of bridge {bridge}'):
-            for summary in api.containers(all=True, filters={
-                    'label': f'{BRIDGE_LABEL}={bridge}'}):
-                if _sweep_one(api, summary):
-                    stopped += 1
-        return stopped
+            return _sweep.stop_bridge(self.builder.api, bridge)
 
     def sweep(self, now: float | None = None) -> int:
         """Remove the containers runs left behind; return how many.
 
-        Left behind: past its deadline label, or exited more than a
-        minute ago (see the module docstring); a container without a
-        deadline label gets the longest timeout a function may have.
-        Runs in progress, of this bridge or of another using the engine,
-        are never touched. ``now`` (epoch seconds) is the time to judge
-        by, the clock's by default. Raises RunnerError.
+        See :mod:`._sweep`. Runs in progress and warm containers, of this
+        bridge or of another using the engine, are never touched. ``now``
+        (epoch seconds) is the time to judge by, the clock's by default.
+        Raises RunnerError.
         """
-        now = time.time() if now is None else now
-        api = self.builder.api
-        removed = 0
-        with builder_mod.docker_errors_as_runner_errors(
+        with docker_errors_as_runner_errors(
                 'cannot sweep the containers of functions'):
-            for summary in api.containers(all=True,
-                                          filters={'label': LABEL}):
-                if _left_behind(api, summary, now) and _sweep_one(
-                        api, summary):
-                    removed += 1
-        return removed
+            return _sweep.sweep(self.builder.api,
+                                time.time() if now is None else now)
 
-    def _execute(self, api: Any, container: str, data: bytes,
-                 limits: base.Limits) -> base.Outcome:
-        # Attached before the start, so no output is missed.
-        sock = api.attach_socket(container, params={
-            'stdin': 1, 'stdout': 1, 'stderr': 1, 'stream': 1})
-        streams = _Streams(sock, self.conf.dispatcher.log_tail_bytes)
-        try:
-            api.start(container)
-            started = time.time()
-            streams.start(data)
-            status = _wait(api, container, streams,
-                           started + limits.timeout_s)
-            timed_out = status is None
-            if status is None:
-                _kill(api, container)
-                status = api.wait(container, timeout=_GRACE)
-            finished = time.time()
-            streams.join(_GRACE)
-            state = api.inspect_container(container)['State']
-        finally:
-            streams.close()
+    def _start(self, function: Function, limits: base.Limits,
+               context: base.RunContext, wanted: Any,
+               warm: _pool.WarmSettings) -> Session:
+        lifetime = limits.timeout_s
+        if warm.reuse:
+            lifetime = max(lifetime, self.conf.runner.warm_lifetime)
+        entrypoint = self._entrypoint(function)
+        with docker_errors_as_runner_errors(
+                f'{function.ref}: cannot start its container'):
+            try:
+                return _containers.start(
+                    self.builder.api, builder_mod.image_tag(function.sha256),
+                    entrypoint, function, limits, context, lifetime, wanted,
+                    warm.reuse)
+            except docker_errors.ImageNotFound as exc:
+                with self._lock:
+                    self._entrypoints.pop(function.sha256, None)
+                raise base.NotPrepared(
+                    f'{function.ref}: no image '
+                    f'{builder_mod.image_tag(function.sha256)}') from exc
+
+    def _entrypoint(self, function: Function) -> list[str]:
+        """The entry point of the function's image, looked up once.
+
+        Read from the image, so any runtime image works. Raises
+        NotPrepared when the image is missing or holds an older runtime.
+        """
+        with self._lock:
+            known = self._entrypoints.get(function.sha256)
+        if known is not None:
+            return known
+        image = builder_mod.image_tag(function.sha256)
+        found = self.builder.current_image(image)
+        if found is None:
+            raise base.NotPrepared(f'{function.ref}: no image {image} of '
+                                   'the current runtime')
+        entrypoint = (found.get('Config') or {}).get('Entrypoint')
+        if not entrypoint:
+            raise base.RunnerError(f'{image} has no ENTRYPOINT: is it built '
+                                   'FROM the pratai runtime image?')
+        with self._lock:
+            self._entrypoints[function.sha256] = entrypoint
+        return entrypoint
+
+    def _retire(self, session: Session) -> None:
+        session.close()
+        _containers.remove(session.api, session.container,
+                           f'container of {session.key[0]}:{session.key[1]}')
+
+
+def _outcome(session: Session, reply: Reply,
+             limits: base.Limits) -> base.Outcome:
+    """The outcome of one invocation; kills the container on a timeout."""
+    ending = _result.Ending(exit_code=None)
+    if reply.timed_out:
+        session.kill()
+        session.wait_ended(_containers.GRACE)
+        ending = _result.Ending(exit_code=None, timed_out=True)
+    elif reply.ended:
+        # Its streams ended: the engine tells how the container did.
+        status = session.api.wait(session.container,
+                                  timeout=_containers.GRACE)
+        state = session.api.inspect_container(session.container)['State']
         ending = _result.Ending(exit_code=status.get('StatusCode'),
-                                timed_out=timed_out,
                                 oom=bool(state.get('OOMKilled')))
-        return _result.outcome(streams.stdout, streams.stderr, ending,
-                               limits, started, finished)
-
-
-class _Streams:
-    """Feeds stdin and reads stdout and stderr of one attach socket."""
-
-    def __init__(self, sock: Any, tail_bytes: int) -> None:
-        self._sock = sock
-        self.stdout = _result.Capped()
-        self.stderr = _result.Tail(tail_bytes)
-        self._reader = threading.Thread(target=self._read, daemon=True,
-                                        name='pratai-container-output')
-
-    def start(self, data: bytes) -> None:
-        self._reader.start()
-        # Its own thread: a container that never reads its stdin must not
-        # block this one past the timeout.
-        threading.Thread(target=self._write, args=(data,), daemon=True,
-                         name='pratai-container-input').start()
-
-    def close(self) -> None:
-        """Close the socket; the reader ends if it has not already."""
-        raw = getattr(self._sock, '_sock', None)
-        self._sock.close()
-        if raw is not None:
-            raw.close()
-
-    def join(self, timeout: float) -> bool:
-        """Wait until the streams end; False if they did not in time."""
-        self._reader.join(timeout)
-        return not self._reader.is_alive()
-
-    def _write(self, data: bytes) -> None:
-        raw = getattr(self._sock, '_sock', self._sock)
-        try:
-            raw.sendall(data)
-            # Half close: the container's stdin sees its end, and the
-            # output still comes back on the same socket.
-            raw.shutdown(socket.SHUT_WR)
-        except OSError as exc:  # the container ended without reading
-            LOG.debug('Container stdin closed early: %s', exc)
-
-    def _read(self) -> None:
-        sinks: dict[int, _result.Capped | _result.Tail] = {
-            docker_socket.STDOUT: self.stdout,
-            docker_socket.STDERR: self.stderr}
-        try:
-            for stream, chunk in docker_socket.frames_iter(self._sock,
-                                                           tty=False):
-                sink = sinks.get(stream)
-                if sink is not None:
-                    sink.feed(chunk)
-        except (OSError, ValueError) as exc:  # closed under us: the end
-            LOG.debug('Container output ended: %s', exc)
-
-
-def _wait(api: Any, container: str, streams: _Streams,
-          deadline: float) -> dict[str, Any] | None:
-    """The container's end status, or None if it runs past ``deadline``.
-
-    Its streams end first (or it closed them); then the engine tells.
-    """
-    if not streams.join(max(0.0, deadline - time.time())):
-        return None
-    try:
-        return api.wait(container, timeout=max(0.1, deadline - time.time()))
-    except requests.exceptions.RequestException:
-        return None  # a read timeout: still running at the deadline
-
-
-def _labels(function: Function, context: base.RunContext,
-            deadline: float) -> dict[str, str]:
-    labels = {LABEL: function.name,
-              'pratai.version': str(function.version),
-              DEADLINE_LABEL: str(math.ceil(deadline))}
-    if context.bridge:
-        labels[BRIDGE_LABEL] = context.bridge
-    if context.execution is not None:
-        labels[EXECUTION_LABEL] = str(context.execution)
-    return labels
+    return _result.from_line(reply.line, reply.stdout, reply.logs, ending,
+                             limits, reply.started_at, reply.finished_at)
 
 
 def _check_limits(function: Function, limits: base.Limits) -> None:
@@ -302,91 +247,3 @@ def _check_limits(function: Function, limits: base.Limits) -> None:
     if problems:
         raise base.RunnerError(f'{function.ref}: refused to run: '
                                + '; '.join(problems))
-
-
-def _entrypoint(api: Any, image: str, limits: base.Limits) -> list[str]:
-    """The image's entrypoint under coreutils ``timeout --signal=KILL``.
-
-    Read from the image, so any runtime image works; ``timeout`` is in
-    every Debian base (coreutils is essential).
-    """
-    entrypoint = api.inspect_image(image)['Config'].get('Entrypoint')
-    if not entrypoint:
-        raise base.RunnerError(f'{image} has no ENTRYPOINT: is it built '
-                               'FROM the pratai runtime image?')
-    seconds = math.ceil(limits.timeout_s) + _SELF_KILL_GRACE
-    return ['timeout', '--signal=KILL', str(seconds), *entrypoint]
-
-
-def _left_behind(api: Any, summary: dict[str, Any], now: float) -> bool:
-    """Whether the container ``summary`` (a listing's) is nobody's run."""
-    if summary.get('State') == 'removing':
-        return False
-    if now >= _deadline(summary):
-        return True
-    if summary.get('State') not in _ENDED:
-        return False
-    try:
-        state = api.inspect_container(summary['Id'])['State']
-    except docker_errors.NotFound:
-        return False  # removed meanwhile
-    return now >= _finished_at(state, summary) + _EXITED_GRACE
-
-
-def _deadline(summary: dict[str, Any]) -> float:
-    labels = summary.get('Labels') or {}
-    try:
-        deadline = float(labels[DEADLINE_LABEL])
-    except (KeyError, TypeError, ValueError):
-        # Made before deadlines were labelled, or by hand: it may run as
-        # long as any function may.
-        return (float(summary.get('Created') or 0)
-                + spec_mod.TIMEOUT_RANGE[1] + _SWEEP_GRACE)
-    return deadline if math.isfinite(deadline) else 0.0
-
-
-def _finished_at(state: dict[str, Any], summary: dict[str, Any]) -> float:
-    """When the container ended, by the engine; else its creation."""
-    try:
-        return datetime.datetime.fromisoformat(
-            state['FinishedAt']).timestamp()
-    except (KeyError, TypeError, ValueError, OverflowError):
-        return float(summary.get('Created') or 0)
-
-
-def _sweep_one(api: Any, summary: dict[str, Any]) -> bool:
-    labels = summary.get('Labels') or {}
-    try:
-        api.remove_container(summary['Id'], force=True)
-    except docker_errors.NotFound:
-        return False  # another bridge swept it first
-    except docker_errors.APIError as exc:
-        if exc.status_code != 409:  # 409: a removal is in progress
-            raise
-        return False
-    LOG.warning('Removed container %s of function %s:%s (%s, execution %s),'
-                ' left behind by stopped bridge %s', summary['Id'][:12],
-                labels.get(LABEL), labels.get('pratai.version'),
-                summary.get('State'), labels.get(EXECUTION_LABEL),
-                labels.get(BRIDGE_LABEL))
-    return True
-
-
-def _kill(api: Any, container: str) -> None:
-    try:
-        api.kill(container)
-    except docker_errors.APIError as exc:
-        if exc.status_code != 409:  # 409: it ended meanwhile
-            raise
-
-
-def _remove(api: Any, container: str, function: Function) -> None:
-    try:
-        api.remove_container(container, force=True)
-    except docker_errors.NotFound:
-        pass
-    except (docker_errors.DockerException,
-            requests.exceptions.RequestException, OSError):
-        LOG.exception('Function %s: cannot remove container %s; remove '
-                      'it by hand (label %s)', function.ref, container,
-                      LABEL)

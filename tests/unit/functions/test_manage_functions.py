@@ -7,21 +7,54 @@ its MODULES) and restores the logging cliff sets up on each run.
 
 import json
 import logging
+import sys
 
 import pytest
 
 from pratai_bridge.cmd import manage
 from pratai_bridge.conf import CONF
 from pratai_bridge.conf import store as store_conf
+from pratai_bridge.runners import _loader as runner_loader
+from pratai_bridge.runners.base import BuildFailed
+from pratai_bridge.runners.base import Runner
+from pratai_bridge.runners.base import RunnerError
 from tests.unit.functions.zips import HELLO
 from tests.unit.functions.zips import make_zip
 
 FIELDS = ['name', 'version', 'handler', 'runtime', 'memory', 'timeout',
-          'network', 'sha256', 'size', 'created_at']
+          'network', 'warm_pool_size', 'warm_idle_time', 'warm_max_uses',
+          'sha256', 'size', 'created_at']
+
+
+class FakeRunner(Runner):
+    """Records what it is asked to prepare (and forget); ``fail`` is
+    raised by prepare() when set."""
+
+    def __init__(self, conf=None):
+        super().__init__(conf)
+        self.prepared = []
+        self.forgotten = []
+        self.fail = None
+
+    def prepare(self, function, package, progress=None):
+        if progress is not None:
+            progress(f'building {function.sha256[:12]}')
+        if self.fail is not None:
+            raise self.fail
+        self.prepared.append((function.name, function.version,
+                              function.sha256))
+
+    def run(self, function, payload, limits, context=None):
+        raise NotImplementedError
+
+    def forget(self, function):
+        self.forgotten.append(function.ref)
 
 
 @pytest.fixture
-def cli(tmp_path, capsys):
+def cli(tmp_path, capsys, monkeypatch):
+    runner = FakeRunner()
+    monkeypatch.setattr(runner_loader, 'load_runner', lambda conf: runner)
     store_conf.register_opts(CONF)
     config = tmp_path / 'pratai-bridge.conf'
     config.write_text(f'[DEFAULT]\nstate_path = {tmp_path}\n')
@@ -38,6 +71,7 @@ def cli(tmp_path, capsys):
             return json.loads(out)
         return out, err
 
+    run.runner = runner
     yield run
     root.handlers[:], root.level = handlers, level
     CONF.clear()
@@ -133,3 +167,55 @@ def test_unknown_version(cli, good_zip):
     cli('create', 'hello', '--zip', good_zip)
     _, err = cli('show', 'hello', '--version', '7', expect=1)
     assert _last_line(err) == "no version 7 of function 'hello'"
+
+
+def test_create_builds_before_it_stores(cli, good_zip, tmp_path):
+    created = cli('create', 'hello', '--zip', good_zip, '-f', 'json')
+    # Built as the version about to be stored: images go by the zip.
+    assert cli.runner.prepared == [('hello', 0, created['sha256'])]
+    cli('create', 'hello', '--zip', good_zip, '--no-build')
+    assert len(cli.runner.prepared) == 1
+    assert cli('show', 'hello', '-f', 'json')['version'] == 2
+    cli('delete', 'hello')
+    assert cli.runner.forgotten == ['hello:2']
+
+
+def test_a_zip_that_cannot_be_built_stores_nothing(cli, good_zip):
+    cli.runner.fail = BuildFailed('building pratai/function:x failed: no '
+                                  'wheel for six')
+    out, err = cli('create', 'hello', '--zip', good_zip, expect=1)
+    assert out == ''
+    assert (f'{good_zip}: hello cannot be built, nothing was stored: '
+            'building pratai/function:x failed: no wheel for six') in err
+    assert cli('list', '-f', 'json') == []
+    cli.runner.fail = RunnerError('cannot reach the Docker engine: refused')
+    _, err = cli('create', 'hello', '--zip', good_zip, expect=1)
+    assert (f'{good_zip}: hello cannot be built here, nothing was stored: '
+            'cannot reach the Docker engine: refused (--no-build stores it '
+            'without building it)') in err
+    assert cli('list', '-f', 'json') == []
+
+
+def test_build_progress_shows_on_a_terminal_only(cli, good_zip, capsys,
+                                                 monkeypatch):
+    _, err = cli('create', 'hello', '--zip', good_zip)
+    assert 'building' not in err  # not a terminal
+    monkeypatch.setattr(sys.stderr, 'isatty', lambda: True, raising=False)
+    _, err = cli('create', 'hello', '--zip', good_zip)
+    assert 'building ' in err
+    cli('create', 'hello', '--zip', good_zip, '-f', 'json')
+    assert 'building' not in capsys.readouterr().err
+
+
+def test_warm_settings_are_stored_and_shown(cli, good_zip):
+    created = cli('create', 'hello', '--zip', good_zip, '--warm-pool-size',
+                  '0', '--warm-idle-time', '60', '--warm-max-uses', '10',
+                  '-f', 'json')
+    assert (created['warm_pool_size'], created['warm_idle_time'],
+            created['warm_max_uses']) == (0, 60, 10)
+    assert cli('show', 'hello', '-f', 'json') == created
+    default = cli('create', 'hello', '--zip', good_zip, '-f', 'json')
+    assert default['warm_pool_size'] is None
+    _, err = cli('create', 'hello', '--zip', good_zip, '--warm-pool-size',
+                 '65', expect=1)
+    assert 'warm pool size must be an integer from 0 to 64' in err

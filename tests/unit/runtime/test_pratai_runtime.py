@@ -277,3 +277,25 @@ def test_long_traceback_is_bounded(tmp_path):
     assert code == 1
     assert len(out['error']['message']) <= 4096
     assert len(out['error']['traceback']) <= 16384
+
+
+@pytest.mark.parametrize('argv, message', [
+    ([], 'the following arguments are required: --handler'),
+    (['--handler'], 'argument --handler: expected one argument'),
+    (['--handler', 'h', 'extra'], 'unrecognized arguments: extra'),
+])
+def test_command_line_errors_say_what_is_wrong(tmp_path, argv, message):
+    done = subprocess.run([sys.executable, '-I', str(RUNTIME), *argv],
+                          input=b'{}', capture_output=True, timeout=20)
+    out = json.loads(done.stdout)
+    assert (out['status'], out['error']['message'], done.returncode) == (
+        'error', message, 2)
+
+
+def test_options_take_their_value_after_an_equals_sign(tmp_path):
+    write(tmp_path / 'fn', 'handler.py', '''
+        def main(payload=None):
+            return payload
+    ''')
+    out, _, code = run(tmp_path, extra=[f'--function-dir={tmp_path / "fn"}'])
+    assert (out, code) == ({'status': 'succeeded', 'result': {}}, 0)

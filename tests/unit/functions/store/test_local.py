@@ -168,3 +168,15 @@ def test_put_refuses_invalid_settings(store):
         with pytest.raises(ValueError):
             store.put(dataclasses.replace(SPEC, **changes), b'z')
     assert store.list() == []
+
+
+def test_warm_settings_round_trip_and_older_records_have_none(store,
+                                                             tmp_path):
+    warm = dataclasses.replace(SPEC, warm_pool_size=3, warm_idle_time=0)
+    assert store.get('hello', store.put(warm, b'zip').version).spec == warm
+    record_path = tmp_path / 'functions/hello/v1.json'
+    record = json.loads(record_path.read_text())
+    for field in ('warm_pool_size', 'warm_idle_time', 'warm_max_uses'):
+        del record['spec'][field]  # written before warm settings existed
+    record_path.write_text(json.dumps(record))
+    assert store.get('hello', 1).spec == SPEC

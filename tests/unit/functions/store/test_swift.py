@@ -349,3 +349,29 @@ def test_put_refuses_invalid_settings(store, fake):
         with pytest.raises(ValueError):
             store.put(dataclasses.replace(SPEC, **changes), b'z')
     assert fake.objects == {}
+
+
+def test_warm_settings_round_trip_and_older_objects_have_none(store, fake):
+    warm = dataclasses.replace(SPEC, warm_pool_size=0, warm_max_uses=5)
+    stored = store.put(warm, b'zip')
+    headers, _ = fake.objects['fns', 'hello/v1.zip']
+    assert headers['x-object-meta-warm-pool-size'] == '0'
+    assert headers['x-object-meta-warm-max-uses'] == '5'
+    assert 'x-object-meta-warm-idle-time' not in headers
+    assert store.get('hello') == stored
+    older = store.put(SPEC, b'zip two')
+    assert store.get('hello') == older
+    assert older.spec.warm_pool_size is None
+
+
+def test_invalid_stored_warm_settings_are_refused(store, fake):
+    store.put(SPEC, b'zip')
+    headers, _ = fake.objects['fns', 'hello/v1.zip']
+    headers['x-object-meta-warm-idle-time'] = 'soon'
+    with pytest.raises(base.InvalidStoredFunction,
+                       match='warm_idle_time') as info:
+        store.get('hello')
+    assert info.value.field == 'warm_idle_time'
+    headers['x-object-meta-warm-idle-time'] = '-1'
+    with pytest.raises(base.InvalidStoredFunction, match='warm_idle_time'):
+        store.get('hello')

@@ -9,6 +9,8 @@ import time
 import pytest
 from docker import errors as docker_errors
 
+from pratai_bridge.runners._runtime import runtime_digest
+from pratai_bridge.runners.base import BuildFailed
 from pratai_bridge.runners.base import RunnerError
 from pratai_bridge.runners.docker import builder as builder_mod
 from tests.unit.runners.helpers import make_conf
@@ -17,6 +19,9 @@ from tests.unit.runners.helpers import make_function
 REPO_RUNTIME = pathlib.Path(__file__).resolve().parents[4] / 'runtimes' / \
     'python'
 HELLO = 'def main(payload=None):\n    return payload\n'
+#: the runtime label of images built from this checkout's runtime
+CURRENT = runtime_digest(REPO_RUNTIME)
+RUNTIME = 'pratai/python-runtime:latest'
 
 
 @pytest.fixture
@@ -27,8 +32,11 @@ def conf(tmp_path):
 class FakeAPI:
     """Images by name; builds that record what they were given."""
 
-    def __init__(self, images=(), fail=None, build_time=0.0):
+    def __init__(self, images=(), fail=None, build_time=0.0,
+                 runtime=CURRENT):
         self.present = set(images)
+        # Image -> its runtime label; an image built inherits its base's.
+        self.runtimes = dict.fromkeys(images, runtime)
         self.fail = fail
         self.build_time = build_time
         self.builds = []
@@ -37,7 +45,10 @@ class FakeAPI:
     def inspect_image(self, name):
         if name not in self.present:
             raise docker_errors.ImageNotFound(name)
-        return {'Id': name}
+        labels = {builder_mod.RUNTIME_LABEL: self.runtimes.get(name)}
+        # A build of the same tag makes another image, with another id.
+        built = sum(build['tag'] == name for build in self.builds)
+        return {'Id': f'id-{built}-of-{name}', 'Config': {'Labels': labels}}
 
     def build(self, **kwargs):
         path = pathlib.Path(kwargs['path'])
@@ -52,9 +63,14 @@ class FakeAPI:
             yield {'error': self.fail + '\n', 'errorDetail': {}}
             return
         self.present.add(kwargs['tag'])
+        labels = kwargs.get('labels') or {}
+        self.runtimes[kwargs['tag']] = labels.get(
+            builder_mod.RUNTIME_LABEL, self.runtimes.get(RUNTIME))
 
     def remove_image(self, name):
         self.calls.append(('remove', name))
+        if name.startswith('id-'):
+            return  # an image by id: one the tag no longer names
         if name == 'pratai/function:busy':
             raise docker_errors.APIError('conflict', response=_Status(409))
         self.inspect_image(name)
@@ -173,8 +189,12 @@ def test_rebuild_and_another_base(conf):
 
 def test_a_local_base_without_mmdebstrap_says_what_to_do(conf, monkeypatch):
     monkeypatch.setenv('PATH', '/nonexistent')
-    with pytest.raises(RunnerError, match='mmdebstrap is not installed'):
+    with pytest.raises(BuildFailed, match='mmdebstrap is not installed') \
+            as info:
         _builder(conf, FakeAPI()).ensure_base_image()
+    assert ('install mmdebstrap (apt-get install mmdebstrap) and run '
+            '"pratai-bridge-manage runtime build" as root') in str(info.value)
+    assert 'set [builder] base_image to an image it has' in str(info.value)
 
 
 def test_a_local_base_is_made_with_mmdebstrap(conf, tmp_path, monkeypatch):
@@ -234,3 +254,38 @@ def test_remove(conf):
     assert builder.remove(function) is False
     busy = function.__class__(**{**function.__dict__, 'sha256': 'busy'})
     assert builder.remove(busy) is False
+
+
+def test_images_of_another_runtime_are_built_again(conf):
+    function, data = make_function({'handler.py': HELLO})
+    tag = builder_mod.image_tag(function.sha256)
+    # Built before an upgrade of the bridge: the runtime changed since.
+    api = FakeAPI(RUNTIME_IMAGES + (tag,), runtime='older')
+    builder = _builder(conf, api)
+    assert builder.current_image(tag) is None
+    assert builder.build(function, data) == tag
+    runtime, rebuilt = api.builds
+    assert runtime['tag'] == RUNTIME
+    assert runtime['labels'] == {builder_mod.RUNTIME_LABEL: CURRENT}
+    assert rebuilt['tag'] == tag
+    assert builder.current_image(tag) is not None
+    # The older image, untagged by the rebuild, is removed.
+    assert ('remove', f'id-0-of-{tag}') in api.calls
+    assert builder.build(function, data) == tag
+    assert len(api.builds) == 2
+
+
+def test_a_build_past_its_timeout_fails(conf, monkeypatch):
+    clock = [1000.0]
+    monkeypatch.setattr(builder_mod.time, 'monotonic', lambda: clock[0])
+
+    class SlowAPI(FakeAPI):
+        def build(self, **kwargs):
+            for chunk in super().build(**kwargs):
+                clock[0] += 600  # each step takes ten minutes
+                yield chunk
+
+    function, data = make_function({'handler.py': HELLO})
+    with pytest.raises(BuildFailed, match='took longer than \\[builder\\] '
+                                          'build_timeout \\(900 s\\)'):
+        _builder(conf, SlowAPI(RUNTIME_IMAGES)).build(function, data)

@@ -1,6 +1,7 @@
-"""The docker runner against a fake engine: what it asks for, and how it
-reads the attach stream. tests/functional/test_docker_runner.py runs it on
-the real engine."""
+"""The docker runner against a fake engine: what it asks for, how it
+speaks the runtime's serve protocol on the attach stream, and when it
+reuses or retires a container. tests/functional/test_docker_runner.py and
+test_warm_containers.py run it on the real engine."""
 
 import json
 import math
@@ -14,29 +15,75 @@ import requests
 from docker import errors as docker_errors
 
 from pratai_bridge.runners import base
+from pratai_bridge.runners._runtime import runtime_digest
+from pratai_bridge.runners._runtime import runtime_directory
 from pratai_bridge.runners.base import RunContext
 from pratai_bridge.runners.docker import DockerRunner
+from pratai_bridge.runners.docker import builder as builder_mod
 from tests.unit.runners.helpers import limits
 from tests.unit.runners.helpers import make_function
 
 
-class FakeEngine:
-    """The calls DockerRunner makes, and a container behind a socket.
+class FakeContainer:
+    """A container behind a socket pair, playing the runtime's side.
 
-    ``behaviour`` is what the container does once started: ``answer``
-    reads its stdin then writes a result line (the payload echoed) and a
-    log line; ``hang`` reads its stdin and waits to be killed; ``oom``
-    reads its stdin and is ended by the out-of-memory killer.
+    ``behaviour`` is what it does with each request line: ``answer``
+    writes a log line, the request's end marker (in two pieces) and an
+    answer echoing the payload; ``refuse`` answers the same but not
+    reusable; ``hang`` waits to be killed; ``oom`` and ``crash`` end.
     """
 
-    def __init__(self, behaviour='answer', fail_start=False):
+    def __init__(self, engine, cid, behaviour):
+        self.engine, self.id, self.behaviour = engine, cid, behaviour
+        self.requests = []
+        self.ended = threading.Event()
+        self.ours, self._theirs = socket.socketpair()
+        self.killed = False
+
+    def serve(self):
+        if self.behaviour == 'deaf':  # never reads its stdin
+            self.ended.wait()
+            return
+        reader = self._theirs.makefile('rb')
+        while line := reader.readline():
+            request = json.loads(line)
+            self.requests.append(request)
+            if self.behaviour in ('answer', 'refuse'):
+                end = request['end'].encode()
+                self._frame(2, b'a log line\n' + end[:5])
+                self._frame(2, end[5:] + self.engine.between)
+                answer = {'status': 'succeeded',
+                          'result': request['payload'],
+                          'reusable': self.behaviour == 'answer'}
+                self._frame(1, json.dumps(answer).encode() + b'\n')
+            elif self.behaviour == 'hang':
+                self.ended.wait()
+                return
+            else:
+                break
+        self.end()
+
+    def _frame(self, stream, data):
+        self._theirs.sendall(struct.pack('>BxxxL', stream, len(data)) + data)
+
+    def end(self):
+        if not self.ended.is_set():
+            self.ended.set()
+            self._theirs.close()
+
+
+class FakeEngine:
+    """The calls DockerRunner makes; each container a FakeContainer."""
+
+    def __init__(self, behaviour='answer', fail_start=False,
+                 runtime_label=None):
         self.behaviour = behaviour
         self.fail_start = fail_start
+        self.runtime_label = runtime_label
+        self.between = b''
         self.calls = []
-        self.stdin = b''
-        self.created = {}
-        self._ended = threading.Event()
-        self._ours, self._theirs = socket.socketpair()
+        self.created = []
+        self.containers = {}
 
     def create_host_config(self, **kwargs):
         return kwargs
@@ -44,81 +91,81 @@ class FakeEngine:
     def inspect_image(self, image):
         self.calls.append('inspect image')
         return {'Config': {'Entrypoint': ['python3', 'runtime.py'],
-                           'Cmd': None}}
+                           'Cmd': None, 'Labels': {
+                               builder_mod.RUNTIME_LABEL: self.runtime_label}}}
 
     def create_container(self, image, **kwargs):
         self.calls.append('create')
-        self.created = dict(kwargs, image=image)
-        return {'Id': 'c0ffee'}
+        cid = f'c0ffee{len(self.created)}'
+        self.created.append(dict(kwargs, image=image))
+        self.containers[cid] = FakeContainer(self, cid, self.behaviour)
+        return {'Id': cid}
 
     def attach_socket(self, container, params):
         self.calls.append('attach')
         self.attach_params = params
-        return self._ours
+        return self.containers[container].ours
 
     def start(self, container):
         self.calls.append('start')
         if self.fail_start:
             raise docker_errors.APIError('cannot start')
-        threading.Thread(target=self._container, daemon=True).start()
-
-    def _container(self):
-        while chunk := self._theirs.recv(65536):
-            self.stdin += chunk
-        if self.behaviour == 'answer':
-            self._frame(2, b'a log line\n')
-            line = {'status': 'succeeded', 'result': json.loads(self.stdin)}
-            self._frame(1, json.dumps(line).encode() + b'\n')
-            self._end()
-        elif self.behaviour == 'oom':
-            self._end()
-        else:
-            self._ended.wait()
-
-    def _frame(self, stream, data):
-        self._theirs.sendall(struct.pack('>BxxxL', stream, len(data)) + data)
-
-    def _end(self):
-        self._theirs.close()
-        self._ended.set()
+        threading.Thread(target=self.containers[container].serve,
+                         daemon=True).start()
 
     def wait(self, container, timeout=None):
-        if not self._ended.wait(timeout):
+        if not self.containers[container].ended.wait(timeout):
             raise requests.exceptions.ReadTimeout('read timed out')
-        return {'StatusCode': 0 if self.behaviour == 'answer' else 137,
-                'Error': None}
+        code = {'crash': 3, 'answer': 0}.get(self.behaviour, 137)
+        return {'StatusCode': code, 'Error': None}
 
     def kill(self, container):
         self.calls.append('kill')
-        self._end()
+        self.containers[container].end()
 
     def inspect_container(self, container):
         return {'State': {'OOMKilled': self.behaviour == 'oom'}}
 
     def remove_container(self, container, force=False):
         self.calls.append(f'remove force={force}')
+        self.containers[container].end()
 
 
 @pytest.fixture
 def runner(conf):
-    return DockerRunner(conf)
+    made = DockerRunner(conf)
+    yield made
+    made.close()
 
 
-def _run(runner, engine, **limit_overrides):
+def _engine(runner, *args, **kwargs):
+    kwargs.setdefault('runtime_label', runtime_digest(
+        runtime_directory(runner.conf)))
+    engine = FakeEngine(*args, **kwargs)
     runner.builder._client = type('Client', (), {'api': engine})()
+    return engine
+
+
+def _function(**settings):
     function, _ = make_function({'handler.py': 'def main(p=None): pass\n'},
-                                name='hello', version=3, handler='handler')
-    return function, runner.run(function, {'event_type': 'a.b'},
-                                limits(**limit_overrides))
+                                name='hello', version=3, handler='handler',
+                                **settings)
+    return function
+
+
+def _run(runner, function=None, payload=None, context=base.NO_CONTEXT,
+         **limit_overrides):
+    return runner.run(function or _function(warm_pool_size=0),
+                      payload or {'event_type': 'a.b'},
+                      limits(**limit_overrides), context)
 
 
 def test_the_container_is_locked_down(runner):
-    engine = FakeEngine()
-    function, outcome = _run(runner, engine, memory_mb=96, pids=32,
-                             cpus=0.5)
-    created = engine.created
-    assert created['image'] == f'pratai/function:{function.sha256}'
-    assert created['command'] == ['--handler', 'handler']
+    engine = _engine(runner)
+    outcome = _run(runner, memory_mb=96, pids=32, cpus=0.5)
+    [created] = engine.created
+    assert created['image'] == f'pratai/function:{_function().sha256}'
+    assert created['command'] == ['--handler', 'handler', '--serve']
     assert created['user'] == '10001:10001'
     assert created['stdin_open'] is True
     assert created['use_config_proxy'] is False
@@ -140,31 +187,32 @@ def test_the_container_is_locked_down(runner):
         'log_config': {'type': 'none', 'config': {}}}
     assert engine.attach_params == {'stdin': 1, 'stdout': 1, 'stderr': 1,
                                     'stream': 1}
-    # The payload went on stdin, nowhere else.
-    assert json.loads(engine.stdin) == {'event_type': 'a.b'}
+    # The payload went on stdin, in one request line, nowhere else.
+    [request] = engine.containers['c0ffee0'].requests
+    assert request['payload'] == {'event_type': 'a.b'}
+    assert request['timeout'] == 15.0
+    assert request['end'].startswith('\x1e')
     assert engine.calls == ['inspect image', 'create', 'attach', 'start',
                             'remove force=True']
-    assert outcome.status == base.SUCCEEDED
+    assert (outcome.status, outcome.warm) == (base.SUCCEEDED, False)
     assert outcome.result == {'event_type': 'a.b'}
+    # The end marker, cut in two, is not in the logs.
     assert outcome.logs == 'a log line\n'
 
 
 def test_a_run_is_labelled_with_its_bridge_and_execution(runner):
-    engine = FakeEngine()
-    runner.builder._client = type('Client', (), {'api': engine})()
-    function, _ = make_function({'handler.py': 'def main(p=None): pass\n'})
-    runner.run(function, {}, limits(),
-               RunContext(bridge='host:12:ab', execution=42))
-    labels = engine.created['labels']
+    engine = _engine(runner)
+    _run(runner, context=RunContext(bridge='host:12:ab', execution=42))
+    labels = engine.created[0]['labels']
     assert labels['pratai.bridge'] == 'host:12:ab'
     assert labels['pratai.execution'] == '42'
 
 
 def test_the_own_timeout_rounds_up(runner):
-    engine = FakeEngine()
-    _run(runner, engine, timeout_s=0.3)
-    assert engine.created['entrypoint'][:3] == ['timeout', '--signal=KILL',
-                                                '6']
+    engine = _engine(runner)
+    _run(runner, timeout_s=0.3)
+    assert engine.created[0]['entrypoint'][:3] == ['timeout',
+                                                   '--signal=KILL', '6']
 
 
 @pytest.mark.parametrize('overrides, problem', [
@@ -178,223 +226,168 @@ def test_the_own_timeout_rounds_up(runner):
     ({'cpus': 0.0}, 'cpus 0.0 is not positive'),
 ])
 def test_limits_meaning_no_limit_are_refused(runner, overrides, problem):
-    engine = FakeEngine()
+    engine = _engine(runner)
     with pytest.raises(base.RunnerError,
                        match=f'hello:3: refused to run: {problem}'):
-        _run(runner, engine, **overrides)
+        _run(runner, **overrides)
     assert engine.calls == []
 
 
 def test_the_smallest_limits_run(runner):
-    engine = FakeEngine()
-    _, outcome = _run(runner, engine, memory_mb=16, timeout_s=0.5)
+    engine = _engine(runner)
+    outcome = _run(runner, memory_mb=16, timeout_s=0.5)
     assert outcome.status == base.SUCCEEDED
-    assert engine.created['host_config']['mem_limit'] == '16m'
+    assert engine.created[0]['host_config']['mem_limit'] == '16m'
 
 
 def test_network_only_when_asked(runner):
-    engine = FakeEngine()
-    _run(runner, engine, network=True)
-    assert engine.created['host_config']['network_mode'] == 'bridge'
+    engine = _engine(runner)
+    _run(runner, network=True)
+    assert engine.created[0]['host_config']['network_mode'] == 'bridge'
 
 
-def test_timeout_kills_then_removes(runner):
-    engine = FakeEngine('hang')
-    _, outcome = _run(runner, engine, timeout_s=0.3)
+def test_a_container_that_does_not_read_times_out(runner):
+    engine = _engine(runner, 'deaf')
+    started = time.monotonic()
+    outcome = _run(runner, _function(), {'big': 'x' * (4 * 1024 * 1024)},
+                   timeout_s=0.5)
+    assert time.monotonic() - started < 5
     assert outcome.status == base.TIMEOUT
     assert engine.calls[-2:] == ['kill', 'remove force=True']
 
 
-def test_oom(runner):
-    engine = FakeEngine('oom')
-    _, outcome = _run(runner, engine, memory_mb=64)
-    assert (outcome.status, outcome.error) == (
-        base.FAILED, 'out of memory (limit 64 MiB)')
+def test_timeout_kills_then_removes(runner):
+    engine = _engine(runner, 'hang')
+    outcome = _run(runner, _function(), timeout_s=0.3)
+    assert outcome.status == base.TIMEOUT
+    assert engine.calls[-2:] == ['kill', 'remove force=True']
+    assert runner.pool.idle_count() == 0
+
+
+@pytest.mark.parametrize('behaviour, error', [
+    ('oom', 'out of memory (limit 64 MiB)'),
+    ('crash', 'the function ended without a result (exit 3)'),
+])
+def test_a_container_that_ends_fails_its_run_and_goes(runner, behaviour,
+                                                      error):
+    engine = _engine(runner, behaviour)
+    outcome = _run(runner, _function(), memory_mb=64)
+    assert (outcome.status, outcome.error) == (base.FAILED, error)
     assert 'kill' not in engine.calls
+    assert engine.calls[-1] == 'remove force=True'
+    assert runner.pool.idle_count() == 0
 
 
 def test_engine_errors_are_runner_errors_and_still_remove(runner):
-    engine = FakeEngine(fail_start=True)
-    with pytest.raises(base.RunnerError, match='running its container '
-                                               'failed: .*cannot start'):
-        _run(runner, engine)
+    engine = _engine(runner, fail_start=True)
+    with pytest.raises(base.RunnerError, match='cannot start its '
+                                               'container: .*cannot start'):
+        _run(runner)
     assert engine.calls[-1] == 'remove force=True'
 
 
-def test_a_missing_image_says_to_prepare(runner):
-    engine = FakeEngine()
+def test_a_missing_image_is_not_prepared(runner):
+    engine = _engine(runner)
+    assert runner.ready(_function()) is True
 
     def missing(image, **kwargs):
         raise docker_errors.ImageNotFound('no such image')
 
+    # Removed since it was seen: the run finds out, and forgets it.
     engine.create_container = missing
-    with pytest.raises(base.RunnerError, match='prepare'):
-        _run(runner, engine)
-    del engine.create_container
     engine.inspect_image = missing
-    with pytest.raises(base.RunnerError, match='prepare'):
-        _run(runner, engine)
+    assert runner.ready(_function()) is True
+    with pytest.raises(base.NotPrepared, match='no image'):
+        _run(runner)
+    assert runner.ready(_function()) is False
+    with pytest.raises(base.NotPrepared, match='no image'):
+        _run(runner)
+
+
+def test_an_image_of_another_runtime_is_not_prepared(runner):
+    _engine(runner, runtime_label='older')
+    assert runner.ready(_function()) is False
+    with pytest.raises(base.NotPrepared, match='current runtime'):
+        _run(runner)
+
+
+def test_ready_looks_the_image_up_once(runner):
+    engine = _engine(runner)
+    assert runner.ready(_function()) is True
+    assert runner.ready(_function()) is True
+    _run(runner)
+    assert engine.calls.count('inspect image') == 1
 
 
 def test_an_image_without_entrypoint_is_refused(runner):
-    engine = FakeEngine()
-    engine.inspect_image = lambda image: {'Config': {'Entrypoint': None}}
+    engine = _engine(runner)
+    engine.inspect_image = lambda image: {'Config': {
+        'Entrypoint': None, 'Labels': {
+            builder_mod.RUNTIME_LABEL: runner.builder.runtime_digest()}}}
     with pytest.raises(base.RunnerError, match='has no ENTRYPOINT'):
-        _run(runner, engine)
+        _run(runner)
     assert 'create' not in engine.calls
 
 
-NOW = 1_700_000_000.0
+def test_a_warm_container_serves_the_next_run(runner):
+    engine = _engine(runner)
+    function = _function()
+    context = RunContext(bridge='host:12:ab', execution=42)
+    first = _run(runner, function, {'n': 1}, context)
+    second = _run(runner, function, {'n': 2}, context)
+    assert (first.warm, second.warm) == (False, True)
+    assert (first.result, second.result) == ({'n': 1}, {'n': 2})
+    assert second.logs == 'a log line\n'
+    assert engine.calls.count('create') == 1
+    assert 'remove force=True' not in engine.calls
+    [created] = engine.created
+    # Kept past the run's timeout, for its lifetime; no execution label.
+    assert created['entrypoint'][:3] == ['timeout', '--signal=KILL', '905']
+    assert created['labels']['pratai.warm'] == '1'
+    assert created['labels']['pratai.bridge'] == 'host:12:ab'
+    assert 'pratai.execution' not in created['labels']
+    assert len(engine.containers['c0ffee0'].requests) == 2
+    runner.close()
+    assert engine.calls[-1] == 'remove force=True'
+    assert runner.pool.idle_count() == 0
 
 
-def _iso(moment):
-    return time.strftime('%Y-%m-%dT%H:%M:%S', time.gmtime(moment)) + \
-        '.123456789Z'
+def test_what_stderr_carries_between_runs_goes_to_the_next_logs(runner):
+    engine = _engine(runner)
+    engine.between = b'a thread left running\n'
+    function = _function()
+    _run(runner, function)
+    assert _run(runner, function).logs == ('a thread left running\n'
+                                           'a log line\n')
 
 
-class FakeListing:
-    """An engine's containers, as a sweep sees and removes them.
-
-    Each is (id, state, labels, finished): ``finished`` is when it ended,
-    as the engine reports it (a string), or None.
-    """
-
-    def __init__(self, *containers, created=NOW - 10):
-        self.containers_ = {c[0]: c for c in containers}
-        self.created = created
-        self.removed = []
-        self.listed_with = None
-
-    def containers(self, all=False, filters=None):
-        self.listed_with = (all, filters)
-        return [{'Id': cid, 'State': state, 'Labels': labels,
-                 'Created': self.created}
-                for cid, state, labels, _ in self.containers_.values()]
-
-    def inspect_container(self, container):
-        _, state, _, finished = self.containers_[container]
-        return {'State': {'Status': state, 'FinishedAt': finished}}
-
-    def remove_container(self, container, force=False):
-        assert force
-        self.removed.append(container)
+def test_an_answer_not_reusable_retires_the_container(runner):
+    engine = _engine(runner, 'refuse')
+    function = _function()
+    assert _run(runner, function).status == base.SUCCEEDED
+    assert engine.calls[-1] == 'remove force=True'
+    assert _run(runner, function).warm is False
+    assert engine.calls.count('create') == 2
 
 
-def _labels(deadline=None):
-    labels = {'pratai.function': 'fn', 'pratai.version': '1'}
-    if deadline is not None:
-        labels['pratai.deadline'] = str(deadline)
-    return labels
+def test_another_function_or_other_limits_get_their_own_container(runner):
+    engine = _engine(runner)
+    function = _function()
+    _run(runner, function)
+    _run(runner, function, memory_mb=256)
+    other, _ = make_function({'handler.py': 'def main(p=None): pass\n'},
+                             name='other')
+    runner.run(other, {}, limits())
+    assert engine.calls.count('create') == 3
+    # The timeout is per invocation: not part of what a container serves.
+    assert _run(runner, function, timeout_s=3).warm is True
 
 
-def _sweep(runner, listing, now=NOW):
-    runner.builder._client = type('Client', (), {'api': listing})()
-    return runner.sweep(now=now)
-
-
-def test_sweep_spares_runs_in_progress(runner):
-    future = int(NOW) + 100
-    listing = FakeListing(
-        ('running', 'running', _labels(future), None),
-        ('starting', 'created', _labels(future), None),
-        # Exited a moment ago: its runner is still reading it.
-        ('just-ended', 'exited', _labels(future), _iso(NOW - 5)),
-        # No end time: judged by its creation, 10 s ago.
-        ('unknown-end', 'exited', _labels(future), 'yesterday'),
-        ('being-removed', 'removing', _labels(int(NOW) - 100), None))
-    assert _sweep(runner, listing) == 0
-    assert listing.removed == []
-    assert listing.listed_with == (True, {'label': 'pratai.function'})
-
-
-def test_sweep_removes_what_is_left_behind(runner):
-    past, future = int(NOW) - 1, int(NOW) + 100
-    listing = FakeListing(
-        ('overdue', 'running', _labels(past), None),
-        ('never-started', 'created', _labels(past), None),
-        ('ended-long-ago', 'exited', _labels(future), _iso(NOW - 61)),
-        ('dead', 'dead', _labels(future), _iso(NOW - 3600)),
-        ('kept', 'running', _labels(future), None))
-    assert _sweep(runner, listing) == 4
-    assert listing.removed == ['overdue', 'never-started', 'ended-long-ago',
-                               'dead']
-
-
-def test_sweep_and_time_passing(runner):
-    listing = FakeListing(
-        ('ended', 'exited', _labels(int(NOW) + 1000), _iso(NOW)),
-        ('running', 'running', _labels(int(NOW) + 1000), None))
-    assert _sweep(runner, listing, now=NOW + 59) == 0
-    assert _sweep(runner, listing, now=NOW + 61) == 1
-    assert _sweep(runner, listing, now=NOW + 1000) == 2
-    assert listing.removed == ['ended', 'ended', 'running']
-
-
-def test_sweep_without_deadline_label_waits_the_longest_timeout(runner):
-    listing = FakeListing(
-        ('old', 'running', _labels(), None),
-        ('garbled', 'running', dict(_labels(), **{'pratai.deadline': 'x'}),
-         None), created=NOW)
-    assert _sweep(runner, listing, now=NOW + 3600) == 0
-    assert _sweep(runner, listing, now=NOW + 3600 + 121) == 2
-
-
-def test_sweep_races_with_other_bridges(runner):
-    listing = FakeListing(
-        ('gone', 'exited', _labels(int(NOW) - 1), _iso(NOW - 100)),
-        ('busy', 'running', _labels(int(NOW) - 1), None),
-        ('vanished', 'exited', _labels(int(NOW) + 100), _iso(NOW - 100)))
-
-    def remove(container, force=False):
-        if container == 'gone':
-            raise docker_errors.NotFound('no such container')
-        raise docker_errors.APIError('removal in progress', response=type(
-            'Response', (), {'status_code': 409, 'reason': 'Conflict'})())
-
-    def inspect(container):
-        raise docker_errors.NotFound('no such container')
-
-    listing.remove_container = remove
-    listing.inspect_container = inspect
-    assert _sweep(runner, listing) == 0
-
-
-def test_sweep_engine_errors_are_runner_errors(runner):
-    listing = FakeListing()
-
-    def broken(**kwargs):
-        raise requests.exceptions.ConnectionError('engine away')
-
-    listing.containers = broken
-    with pytest.raises(base.RunnerError, match='cannot sweep.*engine away'):
-        _sweep(runner, listing)
-
-
-def test_other_runners_sweep_nothing(conf):
-    from pratai_bridge.runners.local import LocalRunner
-
-    assert LocalRunner(conf).sweep() == 0
-
-
-class FilteringListing(FakeListing):
-    """A listing that applies the engine's ``label=KEY=VALUE`` filter."""
-
-    def containers(self, all=False, filters=None):
-        key, _, value = filters['label'].partition('=')
-        return [c for c in super().containers(all, filters)
-                if c['Labels'].get(key) == value]
-
-
-def test_stop_orphans_removes_only_the_dead_bridges_containers(runner):
-    mine = dict(_labels(int(NOW) + 100), **{'pratai.bridge': 'dead:1'})
-    other = dict(_labels(int(NOW) + 100), **{'pratai.bridge': 'live:2'})
-    listing = FilteringListing(('a', 'running', mine, None),
-                               ('b', 'created', mine, None),
-                               ('c', 'running', other, None),
-                               ('d', 'running', _labels(int(NOW) + 100),
-                                None))
-    runner.builder._client = type('Client', (), {'api': listing})()
-    assert runner.stop_orphans('dead:1') == 2
-    assert listing.removed == ['a', 'b']
-    assert listing.listed_with == (True, {'label': 'pratai.bridge=dead:1'})
-    assert runner.stop_orphans('') == 0
+def test_forget_retires_the_function_s_warm_containers(runner):
+    engine = _engine(runner)
+    function = _function()
+    _run(runner, function)
+    runner.builder.remove = lambda function: True
+    runner.forget(function)
+    assert engine.calls[-1] == 'remove force=True'
+    assert runner.pool.idle_count() == 0

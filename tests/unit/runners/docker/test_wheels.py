@@ -4,6 +4,7 @@ import os
 
 import pytest
 
+from pratai_bridge.runners.base import BuildFailed
 from pratai_bridge.runners.base import RunnerError
 from pratai_bridge.runners.docker import _wheels as wheels_mod
 from tests.unit.runners.helpers import make_conf
@@ -57,7 +58,20 @@ def test_a_failing_download_quotes_pip(conf, tmp_path, monkeypatch):
     (tmp_path / 'empty').mkdir()
     with pytest.raises(RunnerError) as info:
         wheels_mod.download_wheels(conf, tmp_path / 'requirements.txt',
-                                    tmp_path / 'wheels')
+                                    tmp_path / 'wheels', 60)
     assert 'only wheels for Python 3.11 on manylinux_2_36_x86_64' in str(
         info.value)
     assert 'pratai-no-such-thing' in str(info.value)
+
+
+def test_a_download_past_the_build_s_time_is_a_failed_build(conf, tmp_path,
+                                                            monkeypatch):
+    def slow(command, timeout, **kwargs):
+        assert timeout == 1.0  # never less: pip gets at least a second
+        raise wheels_mod.subprocess.TimeoutExpired(command, timeout)
+
+    monkeypatch.setattr(wheels_mod.subprocess, 'run', slow)
+    (tmp_path / 'requirements.txt').write_text('six\n')
+    with pytest.raises(BuildFailed, match='took longer than the build may'):
+        wheels_mod.download_wheels(conf, tmp_path / 'requirements.txt',
+                                   tmp_path / 'wheels', -5)

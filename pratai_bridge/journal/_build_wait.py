@@ -1,0 +1,31 @@
+"""Putting a claimed execution back while its function's image builds.
+
+::
+
+    pending --claim--> running --wait_for_build--> pending
+
+The attempt the claim counted is taken back: the function did not run, and
+the execution is claimed again once the build ends (the dispatcher claims
+nothing of a function being built). Like every transition, it runs inside
+the caller's write transaction and moves only a row still ``running``.
+"""
+
+import datetime
+
+import sqlalchemy as sa
+
+from pratai_bridge.journal import models
+
+_EXECUTIONS = models.table(models.ExecutionRow)
+_C = _EXECUTIONS.c
+
+
+def wait_for_build(conn: sa.Connection, execution_id: int,
+                   now: datetime.datetime) -> bool:
+    """Put the running row back to pending, one attempt fewer."""
+    result = conn.execute(
+        sa.update(_EXECUTIONS)
+        .where(_C.id == execution_id, _C.status == 'running')
+        .values(status='pending', attempts=_C.attempts - 1,
+                next_attempt_at=None, updated_at=now))
+    return bool(result.rowcount)

@@ -1,0 +1,95 @@
+"""Fixtures and helpers of the tests on the real Docker engine.
+
+Import the fixtures into a test module to use them. A missing engine fails
+the run in CI and skips it elsewhere. Every function the tests prepare is
+named ``ft-<NONCE>-...`` and its source holds NONCE, so each run builds
+its own images; the images are removed at the end of the module.
+"""
+
+import datetime
+import time
+import uuid
+
+import pytest
+
+from pratai_bridge.runners.docker import LABEL
+from pratai_bridge.runners.docker import DockerRunner
+from tests.functional.unavailable import unavailable
+from tests.unit.runners.helpers import make_conf
+from tests.unit.runners.helpers import make_function
+
+# In every function's source, so each run builds its own images.
+NONCE = uuid.uuid4().hex[:8]
+
+
+@pytest.fixture(scope='module')
+def engine():
+    import docker
+
+    try:
+        client = docker.from_env(timeout=10)
+        client.ping()
+    except docker.errors.DockerException as exc:
+        message = (f'the Docker engine does not answer ({exc}): '
+                   'python3 tools/services.py start docker')
+        unavailable(message)
+    yield client
+    client.close()
+
+
+@pytest.fixture(scope='module')
+def runner(engine, tmp_path_factory):
+    conf = make_conf(tmp_path_factory.mktemp('docker-runner'))
+    made = DockerRunner(conf)
+    prepared = []
+    made.prepared = prepared
+    yield made
+    made.close()
+    for function in prepared:
+        made.forget(function)
+    made.builder.close()
+
+
+@pytest.fixture(autouse=True)
+def no_leftover_containers(request):
+    yield
+    if 'engine' not in request.fixturenames:
+        return
+    engine = request.getfixturevalue('engine')
+    if 'runner' in request.fixturenames:
+        # What the pool keeps warm is not left behind: retire it first.
+        runner = request.getfixturevalue('runner')
+        for function in runner.prepared:
+            runner.pool.drop(function.sha256)
+    ours = [c.name for c in engine.containers.list(
+        all=True, filters={'label': LABEL})
+        if c.labels.get(LABEL, '').startswith(f'ft-{NONCE}')]
+    assert ours == [], 'containers left behind'
+
+
+def prepared(runner, what, files, **settings):
+    """A function named after ``what``, its image built."""
+    function, data = make_function(files, name=f'ft-{NONCE}-{what}',
+                                   **settings)
+    runner.prepare(function, data)
+    runner.prepared.append(function)
+    return function
+
+
+def containers_of(engine, function):
+    return engine.containers.list(
+        all=True, filters={'label': f'{LABEL}={function.name}'})
+
+
+def wait_for(predicate, timeout, what):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        found = predicate()
+        if found:
+            return found
+        time.sleep(0.2)
+    pytest.fail(f'{what} after {timeout} s')
+
+
+def seconds(timestamp):
+    return datetime.datetime.fromisoformat(timestamp).timestamp()
