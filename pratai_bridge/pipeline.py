@@ -37,6 +37,7 @@ from pratai_bridge.events.model import Rejected
 from pratai_bridge.events.normalize import Normalizers
 from pratai_bridge.journal import RecordRefused
 from pratai_bridge.matcher import Matcher
+from pratai_bridge.metrics import Metrics
 from pratai_bridge.subscriptions.model import Subscription
 
 LOG = logging.getLogger(__name__)
@@ -73,11 +74,13 @@ class Pipeline:
 
     def __init__(self, normalizers: Normalizers, matcher: Matcher,
                  journal: Recorder, record_unmatched: bool = True,
-                 on_new_executions: Callable[[], None] | None = None
-                 ) -> None:
+                 on_new_executions: Callable[[], None] | None = None,
+                 metrics: Metrics | None = None) -> None:
         """``on_new_executions`` is called after a commit that added
-        executions (the dispatcher's wake()); it must not block."""
+        executions (the dispatcher's wake()); it must not block.
+        ``metrics`` counts what each committed batch held."""
         self._normalizers = normalizers
+        self._metrics = metrics or Metrics()
         self._on_new_executions = on_new_executions
         # Replaced whole on reload; read once per batch.
         self._matcher = matcher
@@ -114,6 +117,8 @@ class Pipeline:
         """
         matcher = self._matcher
         undecodable = len(rejected)
+        received: list[Notification | Rejected] = [*notifications,
+                                                   *rejected]
         rejected = list(rejected)
         events: list[Event] = []
         matches: list[tuple[Event, Subscription]] = []
@@ -147,6 +152,8 @@ class Pipeline:
                         'recording them one by one', len(events), exc)
             new, parked = self._record_each(events, matches, rejected)
             rejected.extend(parked)
+        self._metrics.journaled(received, rejected, events,
+                                (s.name for _, s in matches))
         if new and self._on_new_executions is not None:
             self._on_new_executions()
         return BatchResult(

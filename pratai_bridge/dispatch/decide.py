@@ -18,6 +18,7 @@ from pratai_bridge import _backoff
 from pratai_bridge.dispatch.attempt import Attempt
 from pratai_bridge.journal.api import Execution
 from pratai_bridge.journal.api import Journal
+from pratai_bridge.metrics import Metrics
 from pratai_bridge.outcome import SUCCEEDED
 from pratai_bridge.subscriptions.model import Subscription
 
@@ -28,8 +29,9 @@ __all__ = ['decide', 'summary']
 
 def decide(conf: cfg.ConfigOpts, journal: Journal, execution: Execution,
            subscription: Subscription | None,
-           attempt: Attempt) -> Callable[[], None]:
-    """The journal write that records ``attempt``: finish or retry."""
+           attempt: Attempt, metrics: Metrics) -> Callable[[], None]:
+    """The journal write that records ``attempt``: finish or retry
+    (``metrics`` counts a finish by its final status)."""
     options = conf.dispatcher
     outcome = attempt.outcome
     ids = (execution.id, execution.subscription, execution.message_id)
@@ -51,6 +53,7 @@ def decide(conf: cfg.ConfigOpts, journal: Journal, execution: Execution,
     log('Execution %s (subscription %s, message %s): %s, attempt %d%s',
         *ids, outcome.status, execution.attempts,
         '' if outcome.error is None else f' ({summary(outcome.error)})')
+    metrics.execution_finished(execution.function, outcome.status)
     return functools.partial(journal.finish, execution.id, outcome,
                              attempt.version,
                              log_tail_bytes=options.log_tail_bytes)

@@ -24,6 +24,7 @@ from pratai_bridge.dispatch import decide
 from pratai_bridge.functions.store.base import Store
 from pratai_bridge.journal.api import Execution
 from pratai_bridge.journal.api import Journal
+from pratai_bridge.metrics import Metrics
 from pratai_bridge.runners import base as runners
 from pratai_bridge.subscriptions.model import Subscription
 
@@ -40,15 +41,17 @@ class Dispatcher:
 
     def __init__(self, conf: cfg.ConfigOpts, journal: Journal, store: Store,
                  runner: runners.Runner,
-                 subscriptions: Callable[[], Mapping[str, Subscription]]
-                 ) -> None:
+                 subscriptions: Callable[[], Mapping[str, Subscription]],
+                 metrics: Metrics | None = None) -> None:
         """Nothing starts before :meth:`start`.
 
         ``subscriptions`` returns the current subscriptions by name, read
         for each execution so a reload applies to the next one; it must be
-        cheap and safe to call from any thread.
+        cheap and safe to call from any thread. ``metrics`` counts the
+        attempts and executions.
         """
         self._conf = conf
+        self._metrics = metrics or Metrics()
         self._journal = journal
         self._store = store
         self._runner = runner
@@ -223,8 +226,9 @@ class Dispatcher:
                 write: Callable[[], None] = functools.partial(
                     self._journal.wait_for_build, execution.id)
             else:
+                self._metrics.attempted(execution.function, attempt.outcome)
                 write = decide.decide(self._conf, self._journal, execution,
-                                      subscription, attempt)
+                                      subscription, attempt, self._metrics)
             self._record(execution, write)
         except Exception:
             LOG.exception('Execution %s (subscription %s, message %s): '

@@ -118,6 +118,13 @@ class Runner(abc.ABC):
         Raises NotPrepared when the function must be prepared first.
         """
 
+    def check(self) -> None:  # noqa: B027
+        """Raise RunnerError when the runner cannot run anything now (its
+        engine does not answer); ``GET /healthz`` calls it, so it must be
+        cheap (one ping, no build) and must not block long. Optional: the
+        default has nothing to check.
+        """
+
     def close(self) -> None:  # noqa: B027
         """Release what the runner keeps between runs (warm processes,
         connections); called once, when the bridge stops. Optional."""

@@ -105,6 +105,12 @@ class DockerRunner(base.Runner):
     def close(self) -> None:
         self.pool.close()
 
+    def check(self) -> None:
+        """The engine answers a ping."""
+        with docker_errors_as_runner_errors('the Docker engine does not '
+                                            'answer'):
+            self.builder.api.ping()
+
     def run(self, function: Function, payload: dict[str, Any],
             limits: base.Limits,
             context: base.RunContext = base.NO_CONTEXT) -> base.Outcome:

@@ -7,6 +7,9 @@ import threading
 import time
 
 import pytest
+
+from pratai_bridge.metrics import Metrics
+from tests.unit.test_metrics import metric_samples
 from oslo_config import cfg
 
 from pratai_bridge.conf import dispatcher as dispatcher_conf
@@ -165,10 +168,12 @@ class Harness:
         self.subscriptions = {
             'on-create': Subscription(name='on-create', function='hello')}
         self.dispatcher = None
+        self.metrics = Metrics()
 
     def start(self):
         self.dispatcher = Dispatcher(self.conf, self.journal, self.store,
-                                     self.runner, lambda: self.subscriptions)
+                                     self.runner, lambda: self.subscriptions,
+                                     self.metrics)
         self.dispatcher.start()
         return self.dispatcher
 
@@ -224,6 +229,36 @@ def test_success(harness):
     # The run is marked with this bridge and the execution.
     assert harness.runner.contexts == [
         RunContext(bridge=harness.journal.owner(), execution=execution_id)]
+
+
+def test_metrics_count_attempts_and_final_statuses(harness):
+    harness.subscribe('on-create', max_attempts=2)
+    harness.store = FakeStore(_function(), _function('other'))
+    harness.subscribe('gone-function', function='nothing')
+    harness.runner.script = [
+        Outcome('failed', error='flaky', started_at=1.0, finished_at=1.25,
+                warm=False),
+        Outcome('succeeded', started_at=2.0, finished_at=2.5, warm=True)]
+    harness.start()
+    harness.finished(harness.record(1)[0])
+    harness.finished(harness.record(2, subscription='gone-function')[0])
+    samples = metric_samples(harness.metrics)
+    # One execution succeeded after two attempts; one ended in error
+    # without running (its function is missing): no start, no duration.
+    assert {labels: value for (name, labels), value in samples.items()
+            if name == 'pratai_executions_total'} == {
+        (('function', 'hello'), ('status', 'succeeded')): 1,
+        (('function', 'nothing'), ('status', 'error')): 1}
+    assert samples[('pratai_starts_total', (
+        ('function', 'hello'), ('kind', 'cold')))] == 1
+    assert samples[('pratai_starts_total', (
+        ('function', 'hello'), ('kind', 'warm')))] == 1
+    assert samples[('pratai_execution_duration_seconds_count', (
+        ('function', 'hello'),))] == 2
+    assert samples[('pratai_execution_duration_seconds_sum', (
+        ('function', 'hello'),))] == 0.75
+    assert ('pratai_execution_duration_seconds_count', (
+        ('function', 'nothing'),)) not in samples
 
 
 def test_limits_take_the_shorter_timeout(harness):

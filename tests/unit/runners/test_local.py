@@ -260,3 +260,13 @@ def test_a_zip_failing_to_unpack_leaves_nothing(runner, monkeypatch):
     assert not (runner.root / function.sha256).exists()
     runner.prepare(function, data)
     assert runner.run(function, {}, limits()).status == base.SUCCEEDED
+
+
+
+def test_check_wants_a_directory_it_can_prepare_in(runner, tmp_path):
+    runner.root = tmp_path / 'not-yet' / 'made'
+    runner.check()  # made on the first prepare: its parent will do
+    (tmp_path / 'a-file').write_text('')
+    runner.root = tmp_path / 'a-file' / 'runner'
+    with pytest.raises(base.RunnerError, match='a-file is not a writable'):
+        runner.check()
