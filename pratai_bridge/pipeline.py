@@ -26,6 +26,7 @@ import dataclasses
 import json
 import logging
 import uuid
+from collections.abc import Collection
 from collections.abc import Iterable
 from collections.abc import Mapping
 from collections.abc import Callable
@@ -116,10 +117,25 @@ class Pipeline:
                         messages: Iterable[Mapping[str, Any]]
                         ) -> BatchResult:
         """Handle a batch as a batch listener endpoint receives it."""
+        return self.handle_listened(exchange,
+                                    ((priority, m) for m in messages))
+
+    def handle_listened(self, exchange: str,
+                        messages: Iterable[tuple[str, Any]],
+                        priorities: Collection[str] | None = None
+                        ) -> BatchResult:
+        """Handle ``(priority, message)`` pairs from one exchange, each
+        message as a notification endpoint receives it, in one commit.
+
+        With ``priorities``, a message of another priority is parked.
+        """
         notifications: list[Notification] = []
         rejected: list[Rejected] = []
-        for message in messages:
+        for priority, message in messages:
             try:
+                if priorities is not None and priority not in priorities:
+                    raise decode.DecodeError(
+                        f'unknown priority {priority!r}')
                 notifications.append(
                     decode.from_listener(exchange, priority, message))
             except decode.DecodeError as exc:

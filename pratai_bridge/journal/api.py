@@ -400,6 +400,13 @@ class Journal:
             return [StoredRejected(**row._asdict())
                     for row in conn.execute(query)]
 
+    def count_pending(self) -> int:
+        """Pending executions (an indexed count), for intake's bound."""
+        query = sa.select(sa.func.count()).select_from(_EXECUTIONS).where(
+            _EXECUTIONS.c.status == 'pending')
+        with self._read() as conn:
+            return conn.execute(query).scalar_one()
+
     def counts(self) -> dict[str, int]:
         """Rows per kind: ``events``, ``rejected``, ``executions`` (all)
         and one key per execution status (0 when none), e.g. ``pending``.
