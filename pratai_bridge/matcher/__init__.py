@@ -86,15 +86,14 @@ import logging
 import types
 from collections.abc import Mapping
 from collections.abc import Sequence
-from typing import Any
 
 from pratai_bridge import _gc
 from pratai_bridge.events.model import Event
 from pratai_bridge.filters import _index
-from pratai_bridge.filters._conditions import value_key
 from pratai_bridge.filters import project as project_filter
 from pratai_bridge.filters.base import Filter
 from pratai_bridge.matcher import _read
+from pratai_bridge.matcher import _states
 from pratai_bridge.matcher import _trie
 from pratai_bridge.subscriptions.model import Subscription
 
@@ -175,6 +174,9 @@ class Matcher:
             self._root = _trie.build(
                 ((index, clause) for index, entry in enumerate(entries)
                  for clause in entry.clauses), order)
+            # The trie walked one field at a time, its states built on
+            # first use (see _states: the only thing that changes).
+            self._automaton = _states.Automaton(self._root)
 
     @property
     def subscriptions(self) -> tuple[Subscription, ...]:
@@ -241,40 +243,7 @@ class Matcher:
               ) -> tuple[list[int], bool, _read.EventFields]:
         """(candidate indexes, some read was ambiguous, the event's fields)."""
         fields = _read.EventFields(event)
-        cache: dict[int, tuple[list[Any], bool]] = {}
-        found: list[int] = []
-        ambiguous = False
-        stack = [self._root]
-        while stack:
-            node = stack.pop()
-            if node.ends:
-                found.extend(node.ends)
-            for step in node.steps:
-                read = cache.get(step.path_id)
-                if read is None:
-                    read = cache[step.path_id] = step.read(fields)
-                values, unsure = read
-                if unsure:
-                    ambiguous = True
-                elif step.only_exact and len(values) < 2:
-                    # The common step: one value (or none: the field is
-                    # not there), a dict of exact values.
-                    if values:
-                        value = values[0]
-                        reached = step.exact.get(
-                            value if value.__class__ is str
-                            else value_key(value))
-                        if reached:
-                            stack.extend(reached)
-                    continue
-                # Children go straight onto the stack; one value may reach
-                # a child by two conditions (a prefix and an exact value).
-                before = len(stack)
-                step.advance(values, unsure, stack)
-                if len(stack) - before > 1:
-                    unique = {id(n): n for n in stack[before:]}
-                    del stack[before:]
-                    stack.extend(unique.values())
+        found, ambiguous = self._automaton.walk(fields)
         return found, ambiguous, fields
 
 
