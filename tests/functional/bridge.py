@@ -44,6 +44,8 @@ directory = {self.subscriptions}
 {extra_conf}
 """)
         self.process: subprocess.Popen | None = None
+        #: variables added to the environment of the daemon and the CLI
+        self.environment: dict[str, str] = {}
 
     @property
     def queues(self) -> list[str]:
@@ -58,7 +60,8 @@ directory = {self.subscriptions}
             self.process = subprocess.Popen(
                 [str(BIN / 'pratai-bridge'), '--config-file',
                  str(self.conf)],
-                stdout=subprocess.DEVNULL, stderr=stderr)
+                stdout=subprocess.DEVNULL, stderr=stderr,
+                env=dict(os.environ, **self.environment))
         self.wait_for_log('pratai-bridge started', timeout)
 
     def log_text(self) -> str:
@@ -102,7 +105,7 @@ directory = {self.subscriptions}
             [str(BIN / 'pratai-bridge-manage'), '--config-file',
              str(self.conf), *args],
             capture_output=True, text=True, timeout=120,
-            env=dict(os.environ))
+            env=dict(os.environ, **self.environment))
         if check and result.returncode != 0:
             raise AssertionError(
                 f'pratai-bridge-manage {" ".join(args)} exited '
