@@ -140,6 +140,8 @@ BUILDER_OPTS = [
                     'image (http://deb.debian.org/debian). Default: '
                     'Debian\'s own, as apt would use.'),
     cfg.StrOpt('pip_index_url',
+               # May hold a user and password: never logged.
+               secret=True,
                help='Package index the host downloads functions\' '
                     'requirements from (pip --index-url). Default: pip\'s '
                     'own, PyPI. pip runs with an environment built from '
