@@ -16,6 +16,7 @@ from collections.abc import Callable
 
 from oslo_config import cfg
 
+from pratai_bridge import _gc
 from pratai_bridge import ingress
 from pratai_bridge import queues
 from pratai_bridge.dispatch import Dispatcher
@@ -50,8 +51,10 @@ def load_matcher(conf: cfg.ConfigOpts,
         LOG.warning('[subscriptions] directory %s does not exist: no '
                     'subscriptions', directory)
     started = time.monotonic()
-    subscriptions = loader.load_directory(directory, cache=cache)
-    matcher = Matcher(subscriptions)
+    # One pause for both: the objects they make are walked once, at the end.
+    with _gc.paused():
+        subscriptions = loader.load_directory(directory, cache=cache)
+        matcher = Matcher(subscriptions)
     LOG.info('Loaded %d subscriptions from %s (read, checked and compiled '
              'in %.2f s)', len(subscriptions), directory,
              time.monotonic() - started)
@@ -114,6 +117,7 @@ class BridgeService:
         self.dispatcher.wake()
 
     def start(self) -> None:
+        self.runner.check()  # what it cannot honour stops the start
         self.journal.start()
         self.dispatcher.start()
         self.listener.start()
@@ -163,7 +167,7 @@ class BridgeService:
 
         checks: dict[str, ingress.Check] = {
             'transport': ingress.transport_check(self._conf),
-            'journal': journal_check, 'runner': self.runner.check}
+            'journal': journal_check, 'runner': self.runner.probe}
         self.metrics.collect_before_scrape(
             lambda: self.metrics.set_journal_rows(journal.counts()),
             min_interval=_JOURNAL_ROWS_INTERVAL)

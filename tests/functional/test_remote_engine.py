@@ -54,7 +54,7 @@ def test_functions_run_on_the_remote_engine_cold_then_warm(remote, engine,
     function, data = make_function({'handler.py': ECHO},
                                    name=f'ft-{NONCE}-remote')
     try:
-        runner.check()
+        runner.probe()
         runner.prepare(function, data)
         first = runner.run(function, {'n': 1}, limits())
         second = runner.run(function, {'n': 2}, limits())
@@ -87,7 +87,7 @@ def test_an_engine_that_wants_a_client_certificate_refuses_none(remote,
                                f'docker_ca_file = {remote.certs["ca"]}\n')
     runner = DockerRunner(conf)
     with pytest.raises(base.RunnerError, match='(?i)certificate'):
-        runner.check()
+        runner.probe()
     # And a certificate of another CA is not the engine's.
     conf = make_conf(tmp_path, f'[builder]\ndocker_url = {remote.url}\n'
                                f'docker_ca_file = {remote.certs["client"]}\n'
@@ -95,7 +95,7 @@ def test_an_engine_that_wants_a_client_certificate_refuses_none(remote,
                                'docker_key_file = '
                                f'{remote.certs["client-key"]}\n')
     with pytest.raises(base.RunnerError, match='CERTIFICATE_VERIFY_FAILED'):
-        DockerRunner(conf).check()
+        DockerRunner(conf).probe()
 
 
 def test_the_daemon_runs_on_the_remote_engine(remote, make_bridge, publisher,
