@@ -128,8 +128,10 @@ class TLSDockerd:
                         + self.log.read_text()[-4000:]) from None
                 time.sleep(0.2)
         if had_docker0 and not _link_exists('docker0'):
-            raise AssertionError('the test dockerd removed docker0: the '
-                                 'shared engine has lost its bridge')
+            raise AssertionError('docker0 vanished while the test dockerd '
+                                 'started: the shared engine has lost its '
+                                 'bridge (a dockerd run with --bridge=none '
+                                 'deletes it)')
 
     def client(self) -> docker.DockerClient:
         """A client of this engine, made as the bridge makes its own."""
