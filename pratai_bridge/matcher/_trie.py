@@ -20,6 +20,7 @@ subscriptions.
 """
 
 import bisect
+from collections.abc import Callable
 from collections.abc import Iterable
 from collections.abc import Sequence
 from math import isfinite
@@ -52,7 +53,7 @@ class Step:
                  'folded_prefixes', 'folded_suffixes', 'folded', 'guarded',
                  'bounds', 'ranges', 'tested', 'present', 'absent',
                  'needs_fold', 'only_exact', 'only_presence', 'only_numeric',
-                 'edges')
+                 'lookup', 'edges')
 
     def __init__(self, path_id: int, path: tuple[str, ...]) -> None:
         #: The field's number (for the per-event cache) and its path.
@@ -95,6 +96,11 @@ class Step:
         self.only_presence = False
         #: Whether only numeric ranges go on from here.
         self.only_numeric = False
+        #: For a step of one simple table (prefixes or suffixes of one
+        #: length, or one condition tested): one present scalar -> the
+        #: children it reaches, a tuple of the table itself (so it can key
+        #: a dict), or () for none. None for other steps (see advance).
+        self.lookup: Callable[[Any], _Children] | None = None
         #: The (condition, child) pairs the tables were filled from, so
         #: steps of one field can be merged (:func:`merge`).
         self.edges: tuple[tuple[c.Condition, Node], ...] = ()
@@ -360,6 +366,41 @@ def _fill(step: Step, edges: list[tuple[c.Condition, Node]]) -> None:
     step.only_numeric = bool(step.ranges) and not (
         step.needs_fold or step.prefixes or step.suffixes or step.guarded
         or step.tested or step.present or step.absent or step.exact)
+    step.lookup = _lookup(step)
+
+
+def _lookup(step: Step) -> Callable[[Any], _Children] | None:
+    """Step.lookup for the simple shapes; None for the others."""
+    tables = [step.exact, step.folded, step.prefixes, step.suffixes,
+              step.folded_prefixes, step.folded_suffixes, step.guarded,
+              step.ranges, step.tested, step.present, step.absent]
+    if sum(1 for table in tables if table) != 1:
+        return None
+    if len(step.prefixes) == 1:
+        length, table = step.prefixes[0]
+
+        def prefix(value: Any) -> _Children:
+            if value.__class__ is str:
+                return table.get(value[:length], ())
+            return ()
+        return prefix
+    if len(step.suffixes) == 1 and step.suffixes[0][0]:
+        length, table = step.suffixes[0]
+
+        def suffix(value: Any) -> _Children:
+            if value.__class__ is str:
+                return table.get(value[-length:], ())
+            return ()
+        return suffix
+    if len(step.tested) == 1:
+        ((condition, child),) = step.tested
+        test = condition.test
+        reached = (child,)
+
+        def tested(value: Any) -> _Children:
+            return reached if test(value) else ()
+        return tested
+    return None
 
 
 def _literal_part(condition: c.Condition) -> tuple[bool, str] | None:
