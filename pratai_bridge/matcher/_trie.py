@@ -55,12 +55,14 @@ class Step:
                  'needs_fold', 'only_exact', 'only_presence', 'only_numeric',
                  'lookup', 'edges')
 
-    def __init__(self, path_id: int, path: tuple[str, ...]) -> None:
-        #: The field's number (for the per-event cache) and its path.
+    def __init__(self, path_id: int, path: tuple[str, ...],
+                 read: _read.Reader | None = None) -> None:
+        #: The field's number (its rank in the field order) and its path.
         self.path_id = path_id
         self.path = path
-        #: Reads the field's leaf values from an event (see _read).
-        self.read = _read.reader(path)
+        #: Reads the field's leaf values from an event (see _read); one
+        #: reader serves every step of a field.
+        self.read = _read.reader(path) if read is None else read
         #: Exact values: a str itself, other scalars by value_key.
         self.exact: dict[Any, _Children] = {}
         #: (length, {prefix: children}) for each prefix length in use;
@@ -244,19 +246,20 @@ def build(entries: Iterable[tuple[int, Clause]],
             node = child
         if not node.ends or node.ends[-1] != index:
             node.ends.append(index)
-    paths = {rank: path for path, rank in order.items()}
-    return _freeze(root, paths)
+    fields = {rank: (path, _read.reader(path)) for path, rank in order.items()}
+    return _freeze(root, fields)
 
 
-def _freeze(draft: _Draft, paths: dict[int, tuple[str, ...]]) -> Node:
+def _freeze(draft: _Draft,
+            fields: dict[int, tuple[tuple[str, ...], _read.Reader]]) -> Node:
     node = Node()
     node.ends = tuple(draft.ends)
     steps: dict[int, Step] = {}
     edges: dict[int, list[tuple[c.Condition, Node]]] = {}
     for (path_id, conditions), child_draft in draft.children.items():
-        child = _freeze(child_draft, paths)
+        child = _freeze(child_draft, fields)
         if path_id not in steps:
-            steps[path_id] = Step(path_id, paths[path_id])
+            steps[path_id] = Step(path_id, *fields[path_id])
             edges[path_id] = []
         edges[path_id].extend((cond, child) for cond in conditions)
     for path_id, step in steps.items():
@@ -268,7 +271,7 @@ def _freeze(draft: _Draft, paths: dict[int, tuple[str, ...]]) -> Node:
 
 def merge(steps: Sequence[Step]) -> Step:
     """One step for the same field as ``steps``, reaching all they reach."""
-    merged = Step(steps[0].path_id, steps[0].path)
+    merged = Step(steps[0].path_id, steps[0].path, steps[0].read)
     edges = [edge for step in steps for edge in step.edges]
     _fill(merged, edges)
     merged.edges = tuple(edges)
@@ -323,6 +326,8 @@ class _Tables:
 
     def affix_tables(self, prefix: bool, folded: bool) -> tuple[
             tuple[int, dict[str, _Children]], ...]:
+        if not self.affixes[(prefix, folded)]:
+            return ()
         return tuple(sorted(
             (length, {k: _unique(v) for k, v in table.items()})
             for length, table in self.affixes[(prefix, folded)].items()))
@@ -452,4 +457,6 @@ def _fill_ranges(step: Step, numeric: list[tuple[c.Numeric, Node]]
 
 
 def _unique(nodes: list[Node]) -> _Children:
+    if len(nodes) == 1:
+        return (nodes[0],)  # Most tables: one child per value.
     return tuple({id(n): n for n in nodes}.values())
