@@ -84,7 +84,7 @@ class State:
     """The steps pending after some fields, and those of the one read next."""
 
     __slots__ = ('steps', 'read', 'head', 'key', 'kind', 'rest', 'by_key',
-                 'by_children', 'miss', 'remember', 'misses')
+                 'by_children', 'miss', 'remember', 'misses', 'lookup')
 
     def __init__(self, steps: tuple[_trie.Step, ...],
                  rest: frozenset[_trie.Step]) -> None:
@@ -109,8 +109,9 @@ class State:
         #: MISSES_PER_STATE others, NUMERIC its slots, OTHER
         #: VALUES_PER_STATE.
         self.by_key: dict[Any, _Next] = {}
-        #: Children reached -> next (OTHER).
-        self.by_children: dict[frozenset[_trie.Node], _Next] = {}
+        #: Children reached -> next (OTHER): a frozenset, or the tuple
+        #: that lookup returned.
+        self.by_children: dict[Any, _Next] = {}
         #: Next when the value reaches no child (built on first use).
         self.miss: _Next | None = None
         #: Whether OTHER remembers values: only for the event type,
@@ -119,6 +120,9 @@ class State:
         self.remember = path == ('event_type',)
         #: Values remembered that lead nowhere (EXACT).
         self.misses = 0
+        #: OTHER of one step of one simple table: its Step.lookup.
+        self.lookup = (steps[0].lookup if self.kind is OTHER
+                       and len(steps) == 1 and not self.remember else None)
 
 
 def _grouped(steps: list[_trie.Step]) -> tuple[_trie.Step, ...]:
@@ -232,6 +236,16 @@ class Automaton:
             state.by_key[key] = found
         return found
 
+    def looked_up(self, state: State, children: tuple[_trie.Node, ...]
+                  ) -> _Next:
+        """The transition for what a state's lookup returned."""
+        if not children:
+            return self._miss(state)
+        found = self.after(state, children)
+        if len(state.by_children) < CHILDREN_PER_STATE:
+            state.by_children[children] = found
+        return found
+
     def _miss(self, state: State) -> _Next:
         if state.miss is None:
             state.miss = (self.state(state.rest), ())
@@ -268,6 +282,20 @@ class Automaton:
                         key = key is not _MISSING
                     elif state.kind is NUMERIC:
                         key = _trie.slot(state.steps[0], value)
+                    lookup = state.lookup
+                    if lookup is not None:
+                        # One simple table: its children tuple keys the
+                        # next state.
+                        children = lookup(value) if key is not _MISSING \
+                            else ()
+                        going = (state.by_children.get(children)
+                                 if children else state.miss)
+                        if going is None:
+                            going = self.looked_up(state, children)
+                        state, ends = going
+                        if ends:
+                            found.extend(ends)
+                        continue
                     going = state.by_key.get(key)
                     if going is None:
                         if state.kind is OTHER:
