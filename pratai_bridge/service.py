@@ -25,6 +25,7 @@ from pratai_bridge.listener import NotificationListener
 from pratai_bridge.matcher import Matcher
 from pratai_bridge.metrics import Metrics
 from pratai_bridge.pipeline import Pipeline
+from pratai_bridge.purge import Purger
 from pratai_bridge.runners._loader import load_runner
 from pratai_bridge.subscriptions import loader
 from pratai_bridge.subscriptions.watch import DirectoryWatcher
@@ -81,6 +82,8 @@ class BridgeService:
             conf, self.journal, self.store, self.runner,
             lambda: self.pipeline.matcher.by_name)
         self.listener = NotificationListener(conf, self.pipeline)
+        # Deletes what [journal] *_max_age no longer keeps.
+        self.purger = Purger(conf, self.journal)
         self.metrics = Metrics()
         self.api = self._build_api() if conf.api.enabled else None
         # One reload at a time (SIGHUP and the watcher may both ask), so
@@ -97,6 +100,7 @@ class BridgeService:
     def start(self) -> None:
         self.journal.start()
         self.dispatcher.start()
+        self.purger.start()
         self.listener.start()
         self._prepare_functions()
         if self.watcher is not None:
@@ -127,6 +131,7 @@ class BridgeService:
         self.listener.stop()
         drained = self.dispatcher.stop(
             self._conf.dispatcher.stop_timeout or None)
+        self.purger.stop()
         if drained:
             self.journal.stop()
         LOG.info('pratai-bridge stopped')

@@ -21,6 +21,7 @@ from pratai_bridge import outcome as outcome_mod
 from pratai_bridge.dispatch import attempt as attempt_mod
 from pratai_bridge.dispatch import builds as builds_mod
 from pratai_bridge.dispatch import decide
+from pratai_bridge.dispatch import leases as leases_mod
 from pratai_bridge.functions.store.base import Store
 from pratai_bridge.journal.api import Execution
 from pratai_bridge.journal.api import Journal
@@ -77,6 +78,8 @@ class Dispatcher:
         self._bridge = ''
         # Builds off the workers (see .builds): claims skip what builds.
         self.builds = builds_mod.Builds(conf, store, runner, self.wake)
+        # This bridge's leases, and taking back those that expired.
+        self.leases = leases_mod.Leases(conf, journal, runner, self.wake)
 
     def start(self) -> None:
         """Recover what a dead bridge left running, then start running.
@@ -88,11 +91,11 @@ class Dispatcher:
             raise RuntimeError('the dispatcher is already started')
         # What this process's claims and runs are marked with.
         self._bridge = self._journal.owner()
-        recovered = self._journal.recover_running()
-        if recovered:
-            LOG.warning('Recovered %d executions left running by a stopped '
-                        'bridge; they run again', recovered)
+        # Its dead predecessors' containers are stopped before their
+        # executions go back to pending (see .leases).
+        self.leases.recover()
         self._sweep()
+        self.leases.start()
         self.builds.start()
         self._pool = futures.ThreadPoolExecutor(
             self._workers, thread_name_prefix='pratai-execution')
@@ -123,6 +126,7 @@ class Dispatcher:
         _, running = futures.wait(list(self._futures), timeout=left)
         self._pool.shutdown(wait=not running, cancel_futures=True)
         self.builds.stop()
+        self.leases.stop()
         self._runner.close()  # its warm containers
         self._flush_backlog()
         if running:
@@ -170,7 +174,11 @@ class Dispatcher:
             limit, full = self._room(self._subscriptions())
             if limit <= 0:
                 return
-            claimed = self._journal.claim(limit, exclude_subscriptions=full)
+            claimed = self._journal.claim(
+                limit, exclude_subscriptions=full,
+                ordered=[name for name, sub in self._subscriptions().items()
+                         if sub.delivery.ordered],
+                lease=self._conf.dispatcher.lease_time)
             for execution in claimed:
                 self._submit(execution)
             if len(claimed) < limit:

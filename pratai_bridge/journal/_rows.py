@@ -16,6 +16,7 @@ def event_rows(events: Sequence[Event],
                 matches: Sequence[tuple[Event, Subscription]],
                 now: datetime.datetime) -> list[dict[str, Any]]:
     unique = {event.message_id: event for event in events}
+    matched = {event.message_id for event, _ in matches}
     for event, _ in matches:
         unique.setdefault(event.message_id, event)
     return [{
@@ -31,13 +32,18 @@ def event_rows(events: Sequence[Event],
         'exchange': event.exchange,
         'document': event.as_document(),
         'received_at': now,
+        'matched': event.message_id in matched,
     } for _, event in sorted(unique.items())]
 
 
 def execution_rows(matches: Sequence[tuple[Event, Subscription]],
                     now: datetime.datetime) -> list[dict[str, Any]]:
-    unique = {(event.message_id, sub.name): (event, sub)
-              for event, sub in matches}
+    """One pending row per (message, subscription). ``seq`` is the match's
+    place in the batch as delivered, which delivery.ordered follows (the
+    rows themselves are inserted sorted by key)."""
+    unique: dict[tuple[str, str], tuple[int, Event, Subscription]] = {}
+    for seq, (event, sub) in enumerate(matches):
+        unique.setdefault((event.message_id, sub.name), (seq, event, sub))
     return [{
         'message_id': event.message_id,
         'subscription': sub.name,
@@ -48,7 +54,10 @@ def execution_rows(matches: Sequence[tuple[Event, Subscription]],
         'created_at': now,
         'updated_at': now,
         'attempts': 0,
-    } for _, (event, sub) in sorted(unique.items())]
+        'resource_id': event.resource_id,
+        'seq': seq,
+        'replay': 0,
+    } for _, (seq, event, sub) in sorted(unique.items())]
 
 
 def rejected_rows(rejected: Sequence[Rejected],

@@ -86,6 +86,26 @@ def journal(conf: cfg.ConfigOpts, write: bool = False
         opened.stop()
 
 
+def parse_time(text: str, option: str) -> Any:
+    """An option's ISO 8601 time or duration back from now, as aware UTC;
+    a bad one is a CommandError naming the option."""
+    from pratai_bridge import _durations
+    try:
+        return _durations.parse_time(text)
+    except ValueError as exc:
+        raise CommandError(f'{option}: {exc}') from exc
+
+
+def parse_duration(text: str, option: str) -> Any:
+    """An option's duration (``30d``) as a timedelta; a CommandError
+    naming the option when it is not one."""
+    from pratai_bridge import _durations
+    try:
+        return _durations.parse_duration(text)
+    except ValueError as exc:
+        raise CommandError(f'{option}: {exc}') from exc
+
+
 def normalize(normalizers: 'Normalizers', notification: 'Notification',
               path: str) -> 'Event':
     """Normalize one file's notification; errors become a CommandError."""
