@@ -46,13 +46,14 @@ def events(conn: sa.Connection, since: datetime.datetime,
             query = query.where(sa.tuple_(
                 _EVENTS.c.received_at, _EVENTS.c.message_id) > after)
         rows = [row._asdict() for row in conn.execute(query)]
+        if rows:  # before the caller takes the rows apart
+            after = (rows[-1]['received_at'], rows[-1]['message_id'])
         for row in rows:
             if event_type is None or fnmatch.fnmatchcase(row['event_type'],
                                                          event_type):
                 yield row
         if len(rows) < _PAGE:
             return
-        after = (rows[-1]['received_at'], rows[-1]['message_id'])
 
 
 def add(conn: sa.Connection, matches: Sequence[tuple[Event, Subscription]],

@@ -29,7 +29,7 @@ AUTH_URL = os.environ.get('PRATAI_SWIFT_AUTH_URL',
                           'http://127.0.0.1:8080/auth/v1.0')
 SWIFT_USER = os.environ.get('PRATAI_SWIFT_USER', 'test:tester')
 SWIFT_KEY = os.environ.get('PRATAI_SWIFT_KEY', 'testing')
-FINAL = ('succeeded', 'failed', 'timeout', 'error')
+FINAL = ('succeeded', 'dead')
 
 ECHO = '''
 def main(payload=None):
@@ -226,13 +226,16 @@ def test_failures_end_failed_timeout_and_oom(loop, publisher):
         publisher.publish('nova', 'notifications', 'info', 'compute.test',
                           event_type, {'n': 1})
     boom = _finished(bridge, 'explodes')
-    assert boom['status'] == 'failed'
+    assert (boom['status'], boom['outcome'], boom['error_code']) == (
+        'dead', 'failed', 'function_failed')
     assert 'ValueError: boom: test.boom' in boom['error']
     assert boom['attempts'] == 2
+    assert [a['outcome'] for a in boom['attempt_history']] == ['failed'] * 2
     hang = _finished(bridge, 'hangs')
-    assert hang['status'] == 'timeout', hang
+    assert (hang['status'], hang['outcome'], hang['error_code']) == (
+        'dead', 'timeout', 'timed_out'), hang
     hog = _finished(bridge, 'hogs')
-    assert hog['status'] == 'failed', hog
+    assert (hog['status'], hog['outcome']) == ('dead', 'failed'), hog
     assert 'out of memory' in hog['error']
     # The daemon goes on: another event still runs a function.
     _publish(publisher, 'nova-versioned/instance-create-end.json',
@@ -414,7 +417,9 @@ subscriptions:
             assert [e['status'] for e in done] == ['succeeded'] * 2
             assert 'runs its last version seen' in bridge.log_text()
             unseen = _finished(bridge, 'unseen', 60)
-            assert (unseen['status'], unseen['attempts']) == ('error', 2)
+            assert (unseen['status'], unseen['outcome'], unseen['error_code'],
+                    unseen['attempts']) == (
+                'dead', 'error', 'store_unavailable', 2)
             assert unseen['error'].startswith('store: ')
         finally:
             bridge.stop()
