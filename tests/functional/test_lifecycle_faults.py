@@ -111,3 +111,106 @@ def test_sigkill_with_a_thousand_notifications_in_flight(make_bridge,
     _check_exactly_once(executions, count, cut_short)
     assert f'Took back {len(cut_short)} executions left running' in (
         bridge.log_text())
+
+
+SLOW = '''
+import time
+def main(payload=None):
+    time.sleep(3)
+    return payload["payload"]["n"]
+'''
+
+
+class _Watch:
+    """Samples the engine's running containers of one function every
+    0.1 s on a thread: the most containers seen at once for one
+    execution."""
+
+    def __init__(self, client, function: str) -> None:
+        import threading
+        self._client = client
+        self._function = function
+        self.most = 0
+        self.executions: set[str] = set()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, daemon=True)
+        self._thread.start()
+
+    def running(self) -> list[str]:
+        """The execution label of each running container."""
+        # The low-level listing: no inspect per container, which a
+        # container removed meanwhile would fail.
+        return [(c.get('Labels') or {}).get('pratai.execution', '?')
+                for c in self._client.api.containers(filters={
+                    'label': f'pratai.function={self._function}',
+                    'status': 'running'})]
+
+    def _loop(self) -> None:
+        import collections
+        while not self._stop.wait(0.1):
+            labels = collections.Counter(self.running())
+            self.executions.update(labels)
+            self.most = max([self.most, *labels.values()])
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+def _docker():
+    import docker
+
+    from tests.functional.unavailable import unavailable
+    try:
+        client = docker.from_env(timeout=30)
+        client.ping()
+    except docker.errors.DockerException as exc:
+        unavailable(f'the Docker engine does not answer: {exc}')
+    return client
+
+
+def test_an_unclean_stop_while_containers_run(make_bridge, publisher,
+                                              tmp_path):
+    count = 6
+    client = _docker()
+    name = f'slow-{uuid.uuid4().hex[:8]}'
+    event_type = f'fault.{name}'
+    bridge = make_bridge('[runner]\ndriver = docker\n'
+                         '[dispatcher]\nworkers = 3\nsweep_interval = 1\n')
+    bridge.subscribe('10-slow.yaml', _subscription(
+        event_type, function=name, delivery=', concurrency: 3, timeout: 30'))
+    _function(bridge, tmp_path, name, SLOW, '--warm-pool-size', '0')
+    watch = None
+    try:
+        bridge.start()
+        watch = _Watch(client, name)
+        _publish(publisher, event_type, count)
+        _wait(lambda: len(watch.running()) == 3, 'three containers', 60,
+              bridge)
+        bridge.process.kill()
+        bridge.process.wait()
+        cut_short = _running_ids(bridge)
+        assert len(cut_short) == 3
+        bridge.start()
+        _wait(lambda: _statuses(bridge).get('succeeded', 0) == count,
+              'every execution', 90, bridge)
+        watch.stop()
+        # One container per execution at any time, and one execution
+        # label per container (a single-use container carries it).
+        assert watch.most == 1
+        assert {int(label) for label in watch.executions} == {
+            e['id'] for e in bridge.executions()}
+        _check_exactly_once(bridge.manage_json('executions', 'list'),
+                            count, cut_short)
+        assert bridge.stop() == 0
+        left = client.containers.list(all=True, filters={
+            'label': f'pratai.function={name}'})
+        assert left == []
+    finally:
+        if watch is not None:
+            watch.stop()
+        bridge.stop()
+        for container in client.containers.list(all=True, filters={
+                'label': f'pratai.function={name}'}):
+            container.remove(force=True)
+        bridge.manage('function', 'delete', name, check=False)
