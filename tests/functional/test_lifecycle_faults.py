@@ -214,3 +214,89 @@ def test_an_unclean_stop_while_containers_run(make_bridge, publisher,
                 'label': f'pratai.function={name}'}):
             container.remove(force=True)
         bridge.manage('function', 'delete', name, check=False)
+
+
+def test_swift_unreachable_while_a_zip_is_needed(make_bridge, publisher,
+                                                 tmp_path):
+    from swiftclient import client as swift_client
+
+    from tests.functional.tcp_proxy import TcpProxy
+    from tests.functional.test_end_to_end import SWIFT_KEY
+    from tests.functional.test_end_to_end import SWIFT_USER
+    from tests.functional.test_end_to_end import _require
+    from tests.functional.test_end_to_end import _swift
+
+    _require('Swift', lambda: _swift().head_account())
+    count = 5
+    run = uuid.uuid4().hex[:8]
+    container = f'pratai-fault-{run}'
+    event_type = f'fault.{run}.swift'
+    with TcpProxy(8080) as proxy:
+        url = f'http://127.0.0.1:{proxy.port}'
+        bridge = make_bridge(f"""
+[store]
+driver = swift
+container = {container}
+refresh_interval = 0.5
+
+[swift]
+auth_type = tempauth
+auth_url = {url}/auth/v1.0
+user = {SWIFT_USER}
+key = {SWIFT_KEY}
+endpoint_override = {url}/v1/AUTH_test
+retries = 0
+timeout = 5
+
+[runner]
+driver = local
+
+[dispatcher]
+retry_delay = 0.5
+retry_max_delay = 2
+""")
+        bridge.subscribe('10-swift.yaml', _subscription(event_type).replace(
+            'max_attempts: 3', 'max_attempts: 20'))
+        _function(bridge, tmp_path)
+        try:
+            proxy.cut()  # before this host ever fetched the zip
+            bridge.start()
+            _publish(publisher, event_type, count)
+            # Each fails on the store, is counted and waits its backoff.
+            _wait(lambda: _statuses(bridge).get('pending', 0) == count
+                  and all(len(e['attempt_history']) >= 2 for e in
+                          bridge.manage_json('executions', 'list')),
+                  'two failed attempts of each', 60, bridge)
+            proxy.resume()
+            _wait(lambda: _statuses(bridge).get('succeeded', 0) == count,
+                  'every execution', 60, bridge)
+            executions = bridge.manage_json('executions', 'list')
+            assert sorted(e['result'] for e in executions) == list(
+                range(count))
+            for execution in executions:
+                *failed, last = execution['attempt_history']
+                assert last['outcome'] == 'succeeded'
+                assert len(failed) >= 2 and {
+                    (a['outcome'], a['error_code']) for a in failed} == {
+                    ('error', 'store_unavailable')}
+                # Backed off: the first retry waited at least half of
+                # retry_delay after the first attempt ended.
+                first, second = failed[:2]
+                assert (_time(second['started_at'])
+                        - _time(first['ended_at'])) >= 0.25
+            assert bridge.stop() == 0
+        finally:
+            bridge.stop()
+            swift = _swift()
+            try:
+                for obj in swift.get_container(container,
+                                               full_listing=True)[1]:
+                    swift.delete_object(container, obj['name'])
+                swift.delete_container(container)
+            except swift_client.ClientException:
+                pass
+
+
+def _time(text: str) -> float:
+    import datetime
+    return datetime.datetime.fromisoformat(text).timestamp()
