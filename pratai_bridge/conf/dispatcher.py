@@ -67,8 +67,11 @@ OPTS = [
                  min=0.5,
                  mutable=True,
                  help='Seconds between two renewals of this bridge\'s '
-                      'leases, and two looks for executions whose lease '
-                      'expired.'),
+                      'leases, two looks for executions whose lease '
+                      'expired, and two sweeps of what stopped runs left '
+                      'behind (containers past their deadline, or a '
+                      'minute after they exited: an engine outage may '
+                      'keep a run from removing its own).'),
 ]
 
 

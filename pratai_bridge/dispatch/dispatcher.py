@@ -32,9 +32,6 @@ LOG = logging.getLogger(__name__)
 
 __all__ = ['Dispatcher']
 
-#: seconds between two sweeps of what stopped runs left behind
-SWEEP_INTERVAL = 300.0
-
 
 class Dispatcher:
     """Claims pending executions and runs them on a pool of threads."""
@@ -154,9 +151,12 @@ class Dispatcher:
     def _loop(self) -> None:
         while not self._stopping.is_set():
             self._wakeup.clear()
-            if time.monotonic() - self._swept_at > SWEEP_INTERVAL:
+            if (time.monotonic() - self._swept_at
+                    > self._conf.dispatcher.sweep_interval):
                 # A bridge that crashed and came back quickly left runs
-                # that were not yet overdue at its start.
+                # that were not yet overdue at its start, and containers
+                # an engine outage kept from being removed are removable
+                # once it is back.
                 self._sweep()
             try:
                 self._flush_backlog()

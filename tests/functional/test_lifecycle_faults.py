@@ -300,3 +300,63 @@ retry_max_delay = 2
 def _time(text: str) -> float:
     import datetime
     return datetime.datetime.fromisoformat(text).timestamp()
+
+
+def test_dockerd_restarted_mid_run(make_bridge, publisher, tmp_path):
+    from tests.functional.private_dockerd import PrivateDockerd
+
+    _docker()  # the shared engine, to copy the images from
+    count = 6
+    name = f'restart-{uuid.uuid4().hex[:8]}'
+    event_type = f'fault.{name}'
+    engine = PrivateDockerd()
+    try:
+        engine.start()
+        engine.load_images('pratai/python-base:bookworm',
+                           'pratai/python-runtime:latest')
+        bridge = make_bridge(
+            f'[runner]\ndriver = docker\n'
+            f'[builder]\ndocker_url = {engine.url}\n'
+            '[dispatcher]\nworkers = 3\nsweep_interval = 1\n'
+            'retry_delay = 0.5\nretry_max_delay = 2\n')
+        bridge.subscribe('10-restart.yaml', _subscription(
+            event_type, function=name,
+            delivery=', concurrency: 3, timeout: 30').replace(
+                'max_attempts: 3', 'max_attempts: 10'))
+        _function(bridge, tmp_path, name, SLOW, '--warm-pool-size', '0')
+        client = engine.client()
+        watch = _Watch(client, name)
+        try:
+            bridge.start()
+            _publish(publisher, event_type, count)
+            _wait(lambda: len(watch.running()) == 3, 'three containers', 60,
+                  bridge)
+            watch.stop()
+            cut_short = _running_ids(bridge)
+            engine.stop()  # it kills the containers
+            time.sleep(1)  # the bridge finds the engine away meanwhile
+            engine.start()
+            _wait(lambda: _statuses(bridge).get('succeeded', 0) == count,
+                  'every execution', 90, bridge)
+            executions = bridge.manage_json('executions', 'list')
+            assert sorted(e['result'] for e in executions) == list(
+                range(count))
+            for execution in executions:
+                outcomes = [a['outcome'] for a in execution['attempt_history']]
+                assert outcomes.count('succeeded') == 1
+                assert outcomes[-1] == 'succeeded'
+                if execution['id'] in cut_short:
+                    assert len(outcomes) >= 2, execution
+            # What the outage kept the runs from removing, a sweep does
+            # (a minute after they exited).
+            _wait(lambda: not client.api.containers(all=True, filters={
+                'label': f'pratai.function={name}'}),
+                  'no container left', 90, bridge)
+            assert bridge.stop() == 0
+        finally:
+            watch.stop()
+            bridge.stop()
+            client.close()
+            bridge.manage('function', 'delete', name, check=False)
+    finally:
+        engine.close()
