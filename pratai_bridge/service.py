@@ -81,7 +81,8 @@ class BridgeService:
         self.dispatcher = Dispatcher(
             conf, self.journal, self.store, self.runner,
             lambda: self.pipeline.matcher.by_name)
-        self.listener = NotificationListener(conf, self.pipeline)
+        self.listener = NotificationListener(conf, self.pipeline,
+                                             self.journal.count_pending)
         # Deletes what [journal] *_max_age no longer keeps.
         self.purger = Purger(conf, self.journal)
         self.metrics = Metrics()
@@ -128,7 +129,8 @@ class BridgeService:
         self._stop_api()
         if self.watcher is not None:
             self.watcher.stop()
-        self.listener.stop()
+        # Bounded: a batch the journal will not take is requeued.
+        self.listener.stop(self._conf.dispatcher.stop_timeout or None)
         drained = self.dispatcher.stop(
             self._conf.dispatcher.stop_timeout or None)
         self.purger.stop()

@@ -245,7 +245,7 @@ def abandoned_by(host: str, pid: int, me: str
     process ``pid`` of ``host``: another id with this pid is a dead
     predecessor's.
 
-    Owners are ``host:pid:random`` (``host:pid`` before schema version 5).
+    Owners are ``host:pid:random`` (``host:pid`` before schema version 6).
     See the module docstring for the rules.
     """
     def abandoned(stale: str | None) -> bool:

@@ -4,6 +4,7 @@ cannot deadlock each other on PostgreSQL).
 """
 
 import datetime
+from collections.abc import Mapping
 from collections.abc import Sequence
 from typing import Any
 
@@ -13,8 +14,11 @@ from pratai_bridge.subscriptions.model import Subscription
 
 
 def event_rows(events: Sequence[Event],
-                matches: Sequence[tuple[Event, Subscription]],
-                now: datetime.datetime) -> list[dict[str, Any]]:
+               matches: Sequence[tuple[Event, Subscription]],
+               now: datetime.datetime,
+               filter_errors: Mapping[str, Sequence[Mapping[str, str]]]
+               ) -> list[dict[str, Any]]:
+    """``filter_errors``: by message id, the filters that raised on it."""
     unique = {event.message_id: event for event in events}
     matched = {event.message_id for event, _ in matches}
     for event, _ in matches:
@@ -33,11 +37,14 @@ def event_rows(events: Sequence[Event],
         'document': event.as_document(),
         'received_at': now,
         'matched': event.message_id in matched,
+        'filter_errors': (
+            [dict(error) for error in filter_errors[event.message_id]]
+            if event.message_id in filter_errors else None),
     } for _, event in sorted(unique.items())]
 
 
 def execution_rows(matches: Sequence[tuple[Event, Subscription]],
-                    now: datetime.datetime) -> list[dict[str, Any]]:
+                   now: datetime.datetime) -> list[dict[str, Any]]:
     """One pending row per (message, subscription). ``seq`` is the match's
     place in the batch as delivered, which delivery.ordered follows (the
     rows themselves are inserted sorted by key)."""
@@ -61,7 +68,7 @@ def execution_rows(matches: Sequence[tuple[Event, Subscription]],
 
 
 def rejected_rows(rejected: Sequence[Rejected],
-                   now: datetime.datetime) -> list[dict[str, Any]]:
+                  now: datetime.datetime) -> list[dict[str, Any]]:
     unique = {item.message_id: item for item in rejected}
     return [{
         'message_id': item.message_id,

@@ -79,22 +79,28 @@ def _v4_warm_and_build_wait(connection: sa.Connection) -> None:
                  sa.Column('build_wait', sa.Float()))
 
 
-#: The columns executions had at version 4, copied by the version 5
-#: rebuild on SQLite.
-_V4_EXECUTION_COLUMNS = (
+def _v5_filter_errors(connection: sa.Connection) -> None:
+    """Version 5: the filters that raised on an event, kept with it."""
+    _add_columns(connection, 'events',
+                 sa.Column('filter_errors', models.JSONText()))
+
+
+#: The columns executions had at version 5 (as at 4), copied by the
+#: version 6 rebuild on SQLite.
+_V5_EXECUTION_COLUMNS = (
     'id', 'message_id', 'subscription', 'function', 'status', 'event_type',
     'source', 'created_at', 'updated_at', 'attempts', 'function_version',
     'started_at', 'finished_at', 'duration', 'result', 'error', 'logs',
     'next_attempt_at', 'owner', 'warm', 'build_wait')
-#: Version 5's new columns of executions (PostgreSQL adds them in place).
-_V5_EXECUTION_COLUMNS = (
+#: Version 6's new columns of executions (PostgreSQL adds them in place).
+_V6_EXECUTION_COLUMNS = (
     ('lease_until', models.UTCDateTime), ('outcome', lambda: sa.String(16)),
     ('error_code', lambda: sa.String(64)), ('resource_id', sa.Text),
     ('replay_of', sa.Integer), ('retried_at', models.UTCDateTime))
 
 
-def _v5_lifecycle(connection: sa.Connection) -> None:
-    """Version 5: leases, the dead letter, ordering, replays, attempts.
+def _v6_lifecycle(connection: sa.Connection) -> None:
+    """Version 6: leases, the dead letter, ordering, replays, attempts.
 
     The unique key of executions gains ``replay``; SQLite cannot change a
     table's constraints in place, so there the table is rebuilt from the
@@ -103,11 +109,11 @@ def _v5_lifecycle(connection: sa.Connection) -> None:
     """
     executions = models.table(models.ExecutionRow)
     if connection.dialect.name == 'sqlite':
-        _rebuild_sqlite(connection, executions, _V4_EXECUTION_COLUMNS)
+        _rebuild_sqlite(connection, executions, _V5_EXECUTION_COLUMNS)
     else:
         _add_columns(connection, 'executions',
                      *(sa.Column(name, kind())
-                       for name, kind in _V5_EXECUTION_COLUMNS),
+                       for name, kind in _V6_EXECUTION_COLUMNS),
                      *(sa.Column(name, sa.Integer(), nullable=False,
                                  server_default='0')
                        for name in ('seq', 'replay', 'attempts_base')))
@@ -172,7 +178,8 @@ STEPS: tuple[Step, ...] = (
     (2, _v2_dispatch),
     (3, _v3_unbounded_text),
     (4, _v4_warm_and_build_wait),
-    (5, _v5_lifecycle),
+    (5, _v5_filter_errors),
+    (6, _v6_lifecycle),
 )
 
 # Any constant will do: it names "the journal migration" to PostgreSQL so

@@ -113,7 +113,7 @@ class EventRow(Base):
 
     __tablename__ = 'events'
     __table_args__ = (sa.Index('ix_events_event_type', 'event_type'),
-                      # Since schema version 5: replay and purge by time.
+                      # Since schema version 6: replay and purge by time.
                       sa.Index('ix_events_received_at', 'received_at'))
 
     message_id: orm.Mapped[str] = orm.mapped_column(sa.String(255),
@@ -133,7 +133,12 @@ class EventRow(Base):
     document: orm.Mapped[Any] = orm.mapped_column(JSONText)
     received_at: orm.Mapped[datetime.datetime] = orm.mapped_column(
         UTCDateTime)
-    # Since schema version 5: whether any subscription matched it when it
+    # Since schema version 5: the filters that raised on this event, each
+    # {"subscription", "filter", "error"} (they counted as no match); None
+    # when none did.
+    filter_errors: orm.Mapped[Any] = orm.mapped_column(JSONText,
+                                                       nullable=True)
+    # Since schema version 6: whether any subscription matched it when it
     # came in, which says how long it is kept (see [journal]).
     matched: orm.Mapped[bool | None] = orm.mapped_column(sa.Boolean)
 
@@ -167,7 +172,7 @@ class ExecutionRow(Base):
 
     __tablename__ = 'executions'
     __table_args__ = (
-        # Since schema version 5 with ``replay``: a redelivery adds nothing
+        # Since schema version 6 with ``replay``: a redelivery adds nothing
         # twice (replay 0), a deliberate replay adds the next number.
         sa.UniqueConstraint('message_id', 'subscription', 'replay',
                             name='uq_executions_delivery'),
@@ -215,7 +220,7 @@ class ExecutionRow(Base):
     # did not wait).
     warm: orm.Mapped[bool | None] = orm.mapped_column(sa.Boolean)
     build_wait: orm.Mapped[float | None] = orm.mapped_column(sa.Float)
-    # Since schema version 5. Until when the running attempt's bridge
+    # Since schema version 6. Until when the running attempt's bridge
     # holds it: renewed while the bridge lives; past it, any bridge
     # sharing the journal may take it back (None when not running).
     lease_until: orm.Mapped[datetime.datetime | None] = orm.mapped_column(
@@ -245,7 +250,7 @@ class ExecutionRow(Base):
 
 
 class AttemptRow(Base):
-    """One attempt at an execution, kept after it ends (schema 5).
+    """One attempt at an execution, kept after it ends (schema 6).
 
     Written when an attempt is claimed and when it ends: ``outcome`` is the
     runner's status, or ``interrupted`` when its bridge stopped first;
