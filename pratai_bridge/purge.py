@@ -8,9 +8,10 @@ purge; deleting what another already deleted is a no-op.
 """
 
 import logging
-import threading
 
 from oslo_config import cfg
+
+from pratai_bridge._periodic import Periodic
 
 from pratai_bridge.conf import journal as journal_conf
 from pratai_bridge.journal import Journal
@@ -26,8 +27,11 @@ class Purger:
     def __init__(self, conf: cfg.ConfigOpts, journal: Journal) -> None:
         self._conf = conf
         self._journal = journal
-        self._stopping = threading.Event()
-        self._thread: threading.Thread | None = None
+        # An interval of 0 turns the purge off: look again every minute
+        # whether it was turned on (the option is mutable).
+        self._thread = Periodic(
+            'pratai-purge', lambda: conf.journal.purge_interval or 60.0,
+            self._purge)
 
     def purge(self) -> dict[str, int]:
         """Purge once now; rows deleted per kind."""
@@ -39,26 +43,17 @@ class Purger:
         return counts
 
     def start(self) -> None:
-        if self._thread is not None:
-            raise RuntimeError('the purger is already started')
-        self._thread = threading.Thread(target=self._loop,
-                                        name='pratai-purge', daemon=True)
+        """Purge every purge_interval, on a thread."""
         self._thread.start()
 
     def stop(self) -> None:
-        self._stopping.set()
-        if self._thread is not None:
-            self._thread.join()
+        self._thread.stop()
 
-    def _loop(self) -> None:
-        # The interval is mutable: read it again each round (0: wait for
-        # it to change, looking every minute).
-        while not self._stopping.wait(self._conf.journal.purge_interval
-                                      or 60.0):
-            if not self._conf.journal.purge_interval:
-                continue
-            try:
-                self.purge()
-            except Exception:
-                LOG.exception('Journal purge failed; trying again in %s s',
-                              self._conf.journal.purge_interval)
+    def _purge(self) -> None:
+        if not self._conf.journal.purge_interval:
+            return
+        try:
+            self.purge()
+        except Exception:
+            LOG.exception('Journal purge failed; trying again in %s s',
+                          self._conf.journal.purge_interval)

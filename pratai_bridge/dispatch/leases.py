@@ -16,10 +16,11 @@ once is worse than running it late.
 """
 
 import logging
-import threading
 from collections.abc import Callable
 
 from oslo_config import cfg
+
+from pratai_bridge._periodic import Periodic
 
 from pratai_bridge.journal.api import Journal
 from pratai_bridge.runners import base as runners
@@ -42,8 +43,9 @@ class Leases:
         self._journal = journal
         self._runner = runner
         self._on_recovered = on_recovered
-        self._stopping = threading.Event()
-        self._thread: threading.Thread | None = None
+        self._thread = Periodic('pratai-leases',
+                                lambda: conf.dispatcher.sweep_interval,
+                                self._sweep)
 
     def recover(self) -> int:
         """Take back what stale bridges left running; how many.
@@ -77,29 +79,23 @@ class Leases:
         return self._journal.renew_leases(self._conf.dispatcher.lease_time)
 
     def start(self) -> None:
-        if self._thread is not None:
-            raise RuntimeError('the leases are already kept')
-        self._thread = threading.Thread(target=self._loop,
-                                        name='pratai-leases', daemon=True)
+        """Renew and take back every sweep_interval, on a thread."""
         self._thread.start()
 
     def stop(self) -> None:
         """Stop renewing: what is still running then expires by itself."""
-        self._stopping.set()
-        if self._thread is not None:
-            self._thread.join()
+        self._thread.stop()
 
-    def _loop(self) -> None:
-        while not self._stopping.wait(self._conf.dispatcher.sweep_interval):
-            try:
-                self.renew()
-            except Exception:
-                LOG.exception('Renewing the leases of this bridge\'s running'
-                              ' executions failed; trying again in %s s',
-                              self._conf.dispatcher.sweep_interval)
-            try:
-                self.recover()
-            except Exception:
-                LOG.exception('Looking for executions whose lease expired '
-                              'failed; trying again in %s s',
-                              self._conf.dispatcher.sweep_interval)
+    def _sweep(self) -> None:
+        try:
+            self.renew()
+        except Exception:
+            LOG.exception('Renewing the leases of this bridge\'s running '
+                          'executions failed; trying again in %s s',
+                          self._conf.dispatcher.sweep_interval)
+        try:
+            self.recover()
+        except Exception:
+            LOG.exception('Looking for executions whose lease expired '
+                          'failed; trying again in %s s',
+                          self._conf.dispatcher.sweep_interval)

@@ -40,13 +40,16 @@ def print_problems(problems: Any) -> None:
         print(f'{where}{kind}{problem.message}', file=sys.stderr)
 
 
-def add_notification_arguments(parser: argparse.ArgumentParser) -> None:
-    """The notification files a command reads, and their exchange."""
+def add_notification_arguments(parser: argparse.ArgumentParser,
+                               required: bool = True) -> None:
+    """The notification files a command reads (one at least when
+    ``required``), and their exchange."""
     parser.add_argument(
         '--exchange', metavar='NAME',
         help='Exchange the notifications came from (nova, swift, aodh...); '
              'inferred from publisher_id and event_type when omitted.')
-    parser.add_argument('files', nargs='+', metavar='NOTIFICATION.json')
+    parser.add_argument('files', nargs='+' if required else '*',
+                        metavar='NOTIFICATION.json')
 
 
 def read_notifications(parsed_args: argparse.Namespace

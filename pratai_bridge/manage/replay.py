@@ -29,12 +29,7 @@ class Replay(lister.Lister):
 
     def get_parser(self, prog_name):
         parser = super().get_parser(prog_name)
-        parser.add_argument(
-            '--exchange', metavar='NAME',
-            help='Exchange the notification files came from (nova, swift, '
-                 'aodh...); inferred from publisher_id and event_type when '
-                 'omitted.')
-        parser.add_argument('files', nargs='*', metavar='NOTIFICATION.json')
+        _common.add_notification_arguments(parser, required=False)
         parser.add_argument(
             '--since', metavar='T',
             help='Replay the journal\'s events received since T: ISO 8601 '

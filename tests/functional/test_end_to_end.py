@@ -172,6 +172,26 @@ def _finished(bridge, subscription: str, timeout: float = 240) -> dict:
                          f'{bridge.log_text()[-3000:]}')
 
 
+def swift_through(url: str, container: str) -> str:
+    """The [store] and [swift] options of a bridge reaching Swift at
+    ``url`` (a proxy a test can cut), giving up at once when it is away."""
+    return f"""
+[store]
+driver = swift
+container = {container}
+refresh_interval = 0.5
+
+[swift]
+auth_type = tempauth
+auth_url = {url}/auth/v1.0
+user = {SWIFT_USER}
+key = {SWIFT_KEY}
+endpoint_override = {url}/v1/AUTH_test
+retries = 0
+timeout = 5
+"""
+
+
 def _publish(publisher, relative, exchange, topic):
     notification = decode.load_file(str(samples.path(relative)), exchange)
     publisher.publish(exchange, topic, notification.priority,
@@ -357,21 +377,7 @@ def test_a_swift_outage_affects_only_what_this_host_never_saw(
     container = f'pratai-outage-{run}'
     with TcpProxy(8080) as proxy:
         url = f'http://127.0.0.1:{proxy.port}'
-        bridge = make_bridge(f"""
-[store]
-driver = swift
-container = {container}
-refresh_interval = 0.5
-
-[swift]
-auth_type = tempauth
-auth_url = {url}/auth/v1.0
-user = {SWIFT_USER}
-key = {SWIFT_KEY}
-endpoint_override = {url}/v1/AUTH_test
-retries = 0
-timeout = 5
-
+        bridge = make_bridge(swift_through(url, container) + """
 [runner]
 driver = docker
 

@@ -221,10 +221,9 @@ def test_swift_unreachable_while_a_zip_is_needed(make_bridge, publisher,
     from swiftclient import client as swift_client
 
     from tests.functional.tcp_proxy import TcpProxy
-    from tests.functional.test_end_to_end import SWIFT_KEY
-    from tests.functional.test_end_to_end import SWIFT_USER
     from tests.functional.test_end_to_end import _require
     from tests.functional.test_end_to_end import _swift
+    from tests.functional.test_end_to_end import swift_through
 
     _require('Swift', lambda: _swift().head_account())
     count = 5
@@ -233,21 +232,7 @@ def test_swift_unreachable_while_a_zip_is_needed(make_bridge, publisher,
     event_type = f'fault.{run}.swift'
     with TcpProxy(8080) as proxy:
         url = f'http://127.0.0.1:{proxy.port}'
-        bridge = make_bridge(f"""
-[store]
-driver = swift
-container = {container}
-refresh_interval = 0.5
-
-[swift]
-auth_type = tempauth
-auth_url = {url}/auth/v1.0
-user = {SWIFT_USER}
-key = {SWIFT_KEY}
-endpoint_override = {url}/v1/AUTH_test
-retries = 0
-timeout = 5
-
+        bridge = make_bridge(swift_through(url, container) + """
 [runner]
 driver = local
 
