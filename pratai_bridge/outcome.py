@@ -18,6 +18,9 @@ INVALID_FUNCTION = 'invalid_function'
 EVENT_GONE = 'event_missing'
 BUILD_FAILED = 'build_failed'
 ATTEMPTS_EXHAUSTED = 'attempts_exhausted'
+#: a project's function named by a subscription not of that project
+#: (pratai_bridge/functions/tenancy.py)
+FUNCTION_FORBIDDEN = 'function_forbidden'
 #: ...and these another attempt may do better at.
 STORE_UNAVAILABLE = 'store_unavailable'
 RUNNER_FAILED = 'runner_failed'
@@ -27,10 +30,12 @@ TIMED_OUT = 'timed_out'
 
 #: the codes that no retry can mend
 PERMANENT = frozenset({SUBSCRIPTION_GONE, FUNCTION_GONE, INVALID_FUNCTION,
-                       EVENT_GONE, BUILD_FAILED, ATTEMPTS_EXHAUSTED})
+                       EVENT_GONE, BUILD_FAILED, ATTEMPTS_EXHAUSTED,
+                       FUNCTION_FORBIDDEN})
 
 __all__ = ['ATTEMPTS_EXHAUSTED', 'BUILD_FAILED', 'DISPATCHER_ERROR', 'ERROR',
-           'EVENT_GONE', 'FAILED', 'FUNCTION_FAILED', 'FUNCTION_GONE',
+           'EVENT_GONE', 'FAILED', 'FUNCTION_FAILED', 'FUNCTION_FORBIDDEN',
+           'FUNCTION_GONE',
            'INVALID_FUNCTION', 'Outcome', 'PERMANENT', 'RUNNER_FAILED',
            'STORE_UNAVAILABLE', 'SUBSCRIPTION_GONE', 'SUCCEEDED', 'TIMEOUT',
            'TIMED_OUT', 'code_of']
