@@ -20,6 +20,9 @@ BUILD_FAILED = 'build_failed'
 ATTEMPTS_EXHAUSTED = 'attempts_exhausted'
 PAYLOAD_TOO_LARGE = 'payload_too_large'
 EXPIRED = 'max_age_exceeded'
+#: a project's function named by a subscription not of that project
+#: (pratai_bridge/functions/tenancy.py)
+FUNCTION_FORBIDDEN = 'function_forbidden'
 #: ...and these another attempt may do better at.
 STORE_UNAVAILABLE = 'store_unavailable'
 RUNNER_FAILED = 'runner_failed'
@@ -30,7 +33,7 @@ TIMED_OUT = 'timed_out'
 #: the codes that no retry can mend
 PERMANENT = frozenset({SUBSCRIPTION_GONE, FUNCTION_GONE, INVALID_FUNCTION,
                        EVENT_GONE, BUILD_FAILED, ATTEMPTS_EXHAUSTED,
-                       PAYLOAD_TOO_LARGE, EXPIRED})
+                       PAYLOAD_TOO_LARGE, EXPIRED, FUNCTION_FORBIDDEN})
 
 # One name per line: several changes add codes at once.
 __all__ = [
@@ -42,6 +45,7 @@ __all__ = [
     'EXPIRED',
     'FAILED',
     'FUNCTION_FAILED',
+    'FUNCTION_FORBIDDEN',
     'FUNCTION_GONE',
     'INVALID_FUNCTION',
     'Outcome',

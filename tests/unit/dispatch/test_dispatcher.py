@@ -339,6 +339,28 @@ def test_function_not_found_is_not_retried(harness):
     assert harness.runner.calls == []
 
 
+def test_a_project_s_function_is_forbidden_to_other_subscriptions(harness):
+    # The store changed since the subscriptions were checked: the function
+    # is now project-a's, and the subscription is operator-level.
+    harness.store = FakeStore(_function(project='project-a'))
+    harness.start()
+    execution = harness.finished(harness.record(1)[0])
+    assert (execution.status, execution.attempts) == ('error', 1)
+    assert execution.error.startswith(
+        "subscription 'on-create' is operator-level (no project) and names "
+        "function 'hello' of project project-a")
+    assert harness.runner.calls == []
+
+
+def test_a_project_s_function_runs_for_its_project(harness):
+    harness.store = FakeStore(_function(project='project-a'))
+    harness.subscriptions['on-create'] = Subscription(
+        name='on-create', function='hello', project='project-a')
+    harness.start()
+    execution = harness.finished(harness.record(1)[0])
+    assert execution.status == 'succeeded'
+
+
 def test_subscription_gone(harness):
     (execution_id,) = harness.record(1, subscription='removed')
     harness.start()
