@@ -39,15 +39,21 @@ def engine():
 
 @pytest.fixture(scope='module')
 def runner(engine, tmp_path_factory):
-    conf = make_conf(tmp_path_factory.mktemp('docker-runner'))
+    # A function network of the run's own (and its host rules), removed
+    # at the end: never the one a bridge on this machine uses.
+    conf = make_conf(tmp_path_factory.mktemp('docker-runner'),
+                     f'[runner]\nfunction_network = ft-{NONCE}\n')
     made = DockerRunner(conf)
     prepared = []
     made.prepared = prepared
-    yield made
-    made.close()
-    for function in prepared:
-        made.forget(function)
-    made.builder.close()
+    try:
+        yield made
+    finally:
+        made.close()
+        for function in prepared:
+            made.forget(function)
+        made.network.remove(made.builder.api)
+        made.builder.close()
 
 
 @pytest.fixture(autouse=True)
