@@ -345,7 +345,8 @@ def test_a_project_s_function_is_forbidden_to_other_subscriptions(harness):
     harness.store = FakeStore(_function(project='project-a'))
     harness.start()
     execution = harness.finished(harness.record(1)[0])
-    assert (execution.status, execution.attempts) == ('error', 1)
+    assert (execution.status, execution.error_code, execution.attempts) == (
+        'dead', 'function_forbidden', 1)
     assert execution.error.startswith(
         "subscription 'on-create' is operator-level (no project) and names "
         "function 'hello' of project project-a")
