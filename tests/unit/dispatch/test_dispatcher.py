@@ -394,8 +394,9 @@ def test_a_payload_too_large_is_not_retried(harness):
     harness.runner.script = [PayloadTooLarge('hello:1: the payload is ...')]
     harness.start()
     execution = harness.finished(harness.record(1)[0])
-    assert (execution.status, execution.attempts) == ('error', 1)
-    assert execution.error == 'payload_too_large: hello:1: the payload is ...'
+    assert (execution.status, execution.error_code, execution.attempts) == (
+        'dead', 'payload_too_large', 1)
+    assert execution.error.endswith('hello:1: the payload is ...')
 
 
 def test_unknown_status_from_a_runner_is_an_error(harness):
