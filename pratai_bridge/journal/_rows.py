@@ -1,20 +1,27 @@
 """The rows :meth:`Journal.record <pratai_bridge.journal.api.Journal.record>`
 inserts, one per key, sorted by key (see the api module: sorted inserts
-cannot deadlock each other on PostgreSQL).
+cannot deadlock each other on PostgreSQL). What is stored of a message
+(an event's document, a rejected notification's raw message) is scrubbed
+of its secrets first (:mod:`pratai_bridge.events.scrub`).
 """
 
 import datetime
+from collections.abc import Mapping
 from collections.abc import Sequence
 from typing import Any
 
 from pratai_bridge.events.model import Event
 from pratai_bridge.events.model import Rejected
+from pratai_bridge.events.scrub import scrub
 from pratai_bridge.subscriptions.model import Subscription
 
 
 def event_rows(events: Sequence[Event],
-                matches: Sequence[tuple[Event, Subscription]],
-                now: datetime.datetime) -> list[dict[str, Any]]:
+               matches: Sequence[tuple[Event, Subscription]],
+               now: datetime.datetime,
+               filter_errors: Mapping[str, Sequence[Mapping[str, str]]]
+               ) -> list[dict[str, Any]]:
+    """``filter_errors``: by message id, the filters that raised on it."""
     unique = {event.message_id: event for event in events}
     for event, _ in matches:
         unique.setdefault(event.message_id, event)
@@ -29,13 +36,16 @@ def event_rows(events: Sequence[Event],
         'user_id': event.user_id,
         'resource_id': event.resource_id,
         'exchange': event.exchange,
-        'document': event.as_document(),
+        'document': scrub(event.as_document()),
         'received_at': now,
+        'filter_errors': (
+            [dict(error) for error in filter_errors[event.message_id]]
+            if event.message_id in filter_errors else None),
     } for _, event in sorted(unique.items())]
 
 
 def execution_rows(matches: Sequence[tuple[Event, Subscription]],
-                    now: datetime.datetime) -> list[dict[str, Any]]:
+                   now: datetime.datetime) -> list[dict[str, Any]]:
     unique = {(event.message_id, sub.name): (event, sub)
               for event, sub in matches}
     return [{
@@ -52,7 +62,7 @@ def execution_rows(matches: Sequence[tuple[Event, Subscription]],
 
 
 def rejected_rows(rejected: Sequence[Rejected],
-                   now: datetime.datetime) -> list[dict[str, Any]]:
+                  now: datetime.datetime) -> list[dict[str, Any]]:
     unique = {item.message_id: item for item in rejected}
     return [{
         'message_id': item.message_id,
@@ -60,6 +70,6 @@ def rejected_rows(rejected: Sequence[Rejected],
         'exchange': item.exchange,
         'event_type': item.event_type,
         'reason': item.reason,
-        'raw': item.raw,
+        'raw': scrub(item.raw),
         'received_at': now,
     } for _, item in sorted(unique.items())]

@@ -35,6 +35,13 @@ def test_start_creates_directory_and_uses_wal(journal_url, journal):
         assert conn.execute('PRAGMA journal_mode').fetchone() == ('wal',)
 
 
+def test_every_commit_is_synced_to_disk(journal):
+    # synchronous=FULL (2) on the journal's own connections: a pragma of
+    # the connection, so a fresh sqlite3 connection would not show it.
+    with journal._engine.connect() as conn:
+        assert conn.exec_driver_sql('PRAGMA synchronous').scalar() == 2
+
+
 def test_other_databases_are_refused():
     with pytest.raises(ValueError, match='mysql'):
         Journal('mysql://user@localhost/db')
@@ -271,3 +278,18 @@ def test_writer_waits_for_another_process(journal_url, journal, make_event):
         timer.join()
         other.close()
     assert journal.counts()['events'] == 1
+
+
+def test_secrets_are_never_stored(journal, make_event, subscriptions):
+    token = 'gAAAAABsecret-token'
+    journal.record([make_event(1, payload={'admin_password': 'p4ss',
+                                           'state': 'active'})],
+                   [], [Rejected('r-1', 'nova', None, 'no payload',
+                                 {'_context_auth_token': token,
+                                  'ctxt': {'auth_token': token}})])
+    [rejected] = journal.list_rejected()
+    assert rejected.raw == {'_context_auth_token': '***',
+                            'ctxt': {'auth_token': '***'}}
+    event = journal.get_event('msg-0001')
+    assert event.document['payload'] == {'admin_password': '***',
+                                         'state': 'active'}
