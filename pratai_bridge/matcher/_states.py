@@ -17,9 +17,14 @@ by rank, so a node reached through a field of rank ``r`` only has steps
 for fields of rank above ``r``. When a state takes its field of rank
 ``r``, every step that will ever read ``r`` is already in its set.
 
-States are built on first use and kept (:class:`Automaton`): the next
-state for a value of an exact-only field, for a value seen before (up to
-:data:`VALUES_PER_STATE` of them), or for a set of children reached. What
+States are built on first use and kept (:class:`Automaton`), with where
+they lead: for a value of an exact-only field, for whether an exists-only
+field is there, for the slot of a number among a ranges-only field's
+bounds, for an event type seen before (up to :data:`VALUES_PER_STATE` of
+them), for the set of children a value reached. Each of these is bounded
+by the tables, not by the events: values that no rule names are not kept
+(past :data:`MISSES_PER_STATE`), nor the values of fields such as object
+names, which rarely repeat (their lookups are made for each event). What
 a state leads to is a pure function of the immutable trie, so a state
 built twice by two threads at once is built the same way; each is kept
 with one dict assignment, atomic under the GIL, and readers never see a
