@@ -17,9 +17,14 @@ by rank, so a node reached through a field of rank ``r`` only has steps
 for fields of rank above ``r``. When a state takes its field of rank
 ``r``, every step that will ever read ``r`` is already in its set.
 
-States are built on first use and kept (:class:`Automaton`): the next
-state for a value of an exact-only field, for a value seen before (up to
-:data:`VALUES_PER_STATE` of them), or for a set of children reached. What
+States are built on first use and kept (:class:`Automaton`), with where
+they lead: for a value of an exact-only field, for whether an exists-only
+field is there, for the slot of a number among a ranges-only field's
+bounds, for an event type seen before (up to :data:`VALUES_PER_STATE` of
+them), for the set of children a value reached. Each of these is bounded
+by the tables, not by the events: values that no rule names are not kept
+(past :data:`MISSES_PER_STATE`), nor the values of fields such as object
+names, which rarely repeat (their lookups are made for each event). What
 a state leads to is a pure function of the immutable trie, so a state
 built twice by two threads at once is built the same way; each is kept
 with one dict assignment, atomic under the GIL, and readers never see a
@@ -75,9 +80,21 @@ def _kind(steps: Sequence[_trie.Step]) -> str:
         return EXACT
     if all(step.only_presence for step in steps):
         return PRESENCE
-    if len(steps) == 1 and steps[0].only_numeric:
+    if all(step.only_numeric for step in steps):
         return NUMERIC
     return OTHER
+
+
+def _slots(steps: tuple[_trie.Step, ...], value: Any) -> Any:
+    """A NUMERIC state's key: the slot of the value in each step's bounds
+    (one int for one step), -1 when it is not a finite number. As many
+    keys as the bounds of all steps make slots, whatever the values."""
+    if len(steps) == 1:
+        return _trie.slot(steps[0], value)
+    first = _trie.slot(steps[0], value)
+    if first < 0:
+        return -1
+    return (first, *(_trie.slot(step, value) for step in steps[1:]))
 
 
 class State:
@@ -180,7 +197,10 @@ class Automaton:
             for step in state.steps:
                 reached.extend(step.present if key else step.absent)
         elif state.kind is NUMERIC:
-            if key >= 0:
+            if key.__class__ is tuple:
+                for step, slot in zip(state.steps, key, strict=True):
+                    step.advance_slot(slot, reached)
+            elif key >= 0:
                 state.steps[0].advance_slot(key, reached)
         elif key is not _MISSING:
             for step in state.steps:
@@ -209,7 +229,7 @@ class Automaton:
                 else:
                     value = values[0]
                     key = (True if state.kind is PRESENCE
-                           else _trie.slot(state.steps[0], value)
+                           else _slots(state.steps, value)
                            if state.kind is NUMERIC
                            else value if value.__class__ is str
                            else value_key(value))
@@ -281,7 +301,7 @@ class Automaton:
                     if state.kind is PRESENCE:
                         key = key is not _MISSING
                     elif state.kind is NUMERIC:
-                        key = _trie.slot(state.steps[0], value)
+                        key = _slots(state.steps, value)
                     lookup = state.lookup
                     if lookup is not None:
                         # One simple table: its children tuple keys the

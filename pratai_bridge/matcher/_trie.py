@@ -99,9 +99,9 @@ class Step:
         #: Whether only numeric ranges go on from here.
         self.only_numeric = False
         #: For a step of one simple table (prefixes or suffixes of one
-        #: length, or one condition tested): one present scalar -> the
-        #: children it reaches, a tuple of the table itself (so it can key
-        #: a dict), or () for none. None for other steps (see advance).
+        #: length, or conditions tested one by one): one present scalar ->
+        #: the children it reaches, a tuple (so it can key a dict), () for
+        #: none. None for other steps (see advance).
         self.lookup: Callable[[Any], _Children] | None = None
         #: The (condition, child) pairs the tables were filled from, so
         #: steps of one field can be merged (:func:`merge`).
@@ -405,6 +405,13 @@ def _lookup(step: Step) -> Callable[[Any], _Children] | None:
         def tested(value: Any) -> _Children:
             return reached if test(value) else ()
         return tested
+    if step.tested:
+        edges = step.tested
+
+        def all_tested(value: Any) -> _Children:
+            return tuple({id(child): child for condition, child in edges
+                          if condition.test(value)}.values())
+        return all_tested
     return None
 
 

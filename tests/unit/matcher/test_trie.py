@@ -69,6 +69,9 @@ SIMPLE = st.one_of(
     st.lists(st.builds(c.Prefix, TEXT), min_size=1, max_size=6),
     st.lists(st.builds(c.Suffix, TEXT), min_size=1, max_size=6),
     CONDITIONS.map(lambda condition: [condition]),
+    st.lists(st.builds(
+        lambda t: c.AnythingBut(c.OneOf(frozenset({c.value_key(t)}))),
+        TEXT), min_size=2, max_size=4),
 )
 
 
