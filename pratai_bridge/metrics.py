@@ -26,8 +26,8 @@ pratai_enrichment_lookups_total         counter    result (hit, miss,
 pratai_credential_tokens_total          counter    credential, result
 ======================================  =========  ==========================
 
-``status`` is an execution's final status (succeeded, failed, timeout,
-error, dead...), as the journal records it. Intake latency is the time
+``status`` is an execution's final status as the journal records it
+(``succeeded`` or ``dead``). Intake latency is the time
 from the notification's own timestamp to its commit in the journal;
 execution duration is one attempt's run time.
 

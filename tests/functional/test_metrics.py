@@ -48,12 +48,12 @@ def _function(tmp_path, name: str, source: str) -> str:
     return str(directory)
 
 
-def _wait_final(bridge, succeeded: int, failed: int) -> None:
+def _wait_final(bridge, succeeded: int, dead: int) -> None:
     deadline = time.monotonic() + 120
     while True:
         statuses = [e['status'] for e in bridge.executions()]
-        if (statuses.count('succeeded'), statuses.count('failed')) == (
-                succeeded, failed) and len(statuses) == succeeded + failed:
+        if (statuses.count('succeeded'), statuses.count('dead')) == (
+                succeeded, dead) and len(statuses) == succeeded + dead:
             return
         assert time.monotonic() < deadline, statuses
         time.sleep(0.3)
@@ -95,7 +95,7 @@ subscriptions:
         publisher.publish('swift', topic, 'info', 'ceilometermiddleware',
                           UPLOAD, 'not a payload')
     try:
-        _wait_final(bridge, succeeded=5, failed=3)
+        _wait_final(bridge, succeeded=5, dead=3)
         samples = scrape(url)
         health = requests.get(url + '/healthz', timeout=30)
     finally:
@@ -113,7 +113,7 @@ subscriptions:
         (('subscription', 'on-delete'),): 3}
     assert by_labels(samples, 'pratai_executions_total') == {
         (('function', 'echo'), ('status', 'succeeded')): 5,
-        (('function', 'boom'), ('status', 'failed')): 3}
+        (('function', 'boom'), ('status', 'dead')): 3}
     # Each of the boom executions ran twice; the local runner starts a
     # new process every time.
     assert by_labels(samples, 'pratai_starts_total') == {
@@ -125,7 +125,7 @@ subscriptions:
         (('source', 'nova'),): 8}
     rows = by_labels(samples, 'pratai_journal_rows')
     assert (rows[(('kind', 'events'),)], rows[(('kind', 'rejected'),)],
-            rows[(('kind', 'succeeded'),)], rows[(('kind', 'failed'),)],
+            rows[(('kind', 'succeeded'),)], rows[(('kind', 'dead'),)],
             rows[(('kind', 'pending'),)]) == (8, 2, 5, 3, 0)
     assert by_labels(samples, 'pratai_listener_backlog_messages') == {
         (('queue', f'{bridge.pool}.nova'),): 0,
