@@ -19,6 +19,7 @@ EVENT_GONE = 'event_missing'
 BUILD_FAILED = 'build_failed'
 ATTEMPTS_EXHAUSTED = 'attempts_exhausted'
 EXPIRED = 'max_age_exceeded'
+PAYLOAD_TOO_LARGE = 'payload_too_large'
 #: ...and these another attempt may do better at.
 STORE_UNAVAILABLE = 'store_unavailable'
 RUNNER_FAILED = 'runner_failed'
@@ -29,12 +30,12 @@ TIMED_OUT = 'timed_out'
 #: the codes that no retry can mend
 PERMANENT = frozenset({SUBSCRIPTION_GONE, FUNCTION_GONE, INVALID_FUNCTION,
                        EVENT_GONE, BUILD_FAILED, ATTEMPTS_EXHAUSTED,
-                       EXPIRED})
+                       EXPIRED, PAYLOAD_TOO_LARGE})
 
 __all__ = ['ATTEMPTS_EXHAUSTED', 'BUILD_FAILED', 'DISPATCHER_ERROR', 'ERROR',
            'EVENT_GONE', 'EXPIRED', 'FAILED', 'FUNCTION_FAILED',
-           'FUNCTION_GONE',
-           'INVALID_FUNCTION', 'Outcome', 'PERMANENT', 'RUNNER_FAILED',
+           'FUNCTION_GONE', 'INVALID_FUNCTION', 'Outcome',
+           'PAYLOAD_TOO_LARGE', 'PERMANENT', 'RUNNER_FAILED',
            'STORE_UNAVAILABLE', 'SUBSCRIPTION_GONE', 'SUCCEEDED', 'TIMEOUT',
            'TIMED_OUT', 'code_of', 'summary']
 
