@@ -102,7 +102,7 @@ class BridgeService:
         self.dispatcher.wake()
 
     def start(self) -> None:
-        self.runner.check()  # what it cannot honour stops the start
+        self.runner.check_config()  # what it cannot honour stops the start
         self.journal.start()
         self.dispatcher.start()
         self.purger.start()

@@ -17,6 +17,7 @@ from typing import Any
 from oslo_config import cfg
 
 from pratai_bridge.dispatch.builds import Builds
+from pratai_bridge.functions import tenancy
 from pratai_bridge.functions.model import Function
 from pratai_bridge.functions.store.base import FunctionNotFound
 from pratai_bridge.functions.store.base import InvalidStoredFunction
@@ -97,6 +98,11 @@ def run(conf: cfg.ConfigOpts, journal: Journal, store: Store,
     function = _function(store, execution.function)
     if isinstance(function, Attempt):
         return function
+    refused = tenancy.forbidden(subscription.name, subscription.project,
+                                function.name, function.spec.project)
+    if refused is not None:  # the store changed since the files were read
+        return error(outcome_mod.FUNCTION_FORBIDDEN, refused,
+                     function.version)
     payload = dict(stored.event.as_document(),
                    subscription=subscription.name)
     return _run(conf, runner, builds, execution, subscription, function,

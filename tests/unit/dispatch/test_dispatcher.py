@@ -339,6 +339,29 @@ def test_function_not_found_is_not_retried(harness):
     assert harness.runner.calls == []
 
 
+def test_a_project_s_function_is_forbidden_to_other_subscriptions(harness):
+    # The store changed since the subscriptions were checked: the function
+    # is now project-a's, and the subscription is operator-level.
+    harness.store = FakeStore(_function(project='project-a'))
+    harness.start()
+    execution = harness.finished(harness.record(1)[0])
+    assert (execution.status, execution.error_code, execution.attempts) == (
+        'dead', 'function_forbidden', 1)
+    assert execution.error.startswith(
+        "subscription 'on-create' is operator-level (no project) and names "
+        "function 'hello' of project project-a")
+    assert harness.runner.calls == []
+
+
+def test_a_project_s_function_runs_for_its_project(harness):
+    harness.store = FakeStore(_function(project='project-a'))
+    harness.subscriptions['on-create'] = Subscription(
+        name='on-create', function='hello', project='project-a')
+    harness.start()
+    execution = harness.finished(harness.record(1)[0])
+    assert execution.status == 'succeeded'
+
+
 def test_subscription_gone(harness):
     (execution_id,) = harness.record(1, subscription='removed')
     harness.start()
@@ -371,9 +394,9 @@ def test_a_payload_too_large_is_not_retried(harness):
     harness.runner.script = [PayloadTooLarge('hello:1: the payload is ...')]
     harness.start()
     execution = harness.finished(harness.record(1)[0])
-    assert (execution.status, execution.error_code, execution.attempts
-            ) == ('dead', 'payload_too_large', 1)
-    assert execution.error == 'payload_too_large: hello:1: the payload is ...'
+    assert (execution.status, execution.error_code, execution.attempts) == (
+        'dead', 'payload_too_large', 1)
+    assert execution.error.endswith('hello:1: the payload is ...')
 
 
 def test_unknown_status_from_a_runner_is_an_error(harness):
