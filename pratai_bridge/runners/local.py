@@ -42,7 +42,6 @@ import resource
 import shutil
 import signal
 import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -56,6 +55,7 @@ from oslo_config import cfg
 from pratai_bridge import _locks
 from pratai_bridge.functions import unpack as unpack_mod
 from pratai_bridge.functions.model import Function
+from pratai_bridge.runners import _pip
 from pratai_bridge.runners import _result
 from pratai_bridge.runners import _runtime
 from pratai_bridge.runners import base
@@ -162,22 +162,16 @@ def _os_errors(what: str) -> Iterator[None]:
 
 def _pip_install(conf: cfg.ConfigOpts, python: pathlib.Path,
                  requirements: pathlib.Path) -> None:
-    command = [sys.executable, '-m', 'pip', '--python', str(python),
-               'install', '--disable-pip-version-check', '--no-input',
-               '-r', str(requirements)]
-    if conf.builder.pip_index_url:
-        command += ['--index-url', conf.builder.pip_index_url]
+    """pip with an environment built from nothing (see runners/_pip.py)."""
+    command = _pip.pip_command(conf, '--python', str(python), 'install',
+                               '-r', str(requirements))
     try:
-        done = subprocess.run(command, stdin=subprocess.DEVNULL,
-                              stdout=subprocess.PIPE,
-                              stderr=subprocess.STDOUT, check=False,
-                              timeout=_PIP_TIMEOUT)
+        returncode, output = _pip.run_pip(command, _PIP_TIMEOUT)
     except (OSError, subprocess.TimeoutExpired) as exc:
         raise base.RunnerError(f'pip install failed: {exc}') from exc
-    if done.returncode != 0:
+    if returncode != 0:
         raise base.BuildFailed(
-            'installing the requirements failed:\n'
-            + done.stdout.decode('utf-8', errors='replace')[-2048:])
+            'installing the requirements failed:\n' + output[-2048:])
 
 
 def _environment(command: list[str], home: str) -> dict[str, str]:

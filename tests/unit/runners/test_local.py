@@ -4,13 +4,13 @@ import os
 import pathlib
 import threading
 import time
-import zipfile
 
 import pytest
 
 from pratai_bridge.runners import base
 from pratai_bridge.runners.local import LocalRunner
 from tests.unit.runners.helpers import limits
+from tests.unit.runners.helpers import local_index
 from tests.unit.runners.helpers import make_conf
 from tests.unit.runners.helpers import make_function
 
@@ -192,7 +192,7 @@ def test_a_zip_that_is_not_the_stored_one_is_refused(runner):
 
 def test_requirements_are_installed_in_the_virtualenv(tmp_path,
                                                       monkeypatch):
-    index = _local_index(tmp_path / 'index')
+    index = local_index(tmp_path / 'index')
     # Hermetic: this machine's pip configuration is left out.
     monkeypatch.setenv('PIP_CONFIG_FILE', os.devnull)
     monkeypatch.delenv('PIP_FIND_LINKS', raising=False)
@@ -214,26 +214,6 @@ def test_requirement_options_are_refused(runner):
     with pytest.raises(base.RunnerError, match='line 1: pip options'):
         runner.prepare(function, data)
 
-
-def _local_index(root):
-    """A PEP 503 index on disk holding one tiny pure-Python wheel."""
-    project = root / 'pratai-tiny'
-    project.mkdir(parents=True)
-    wheel = project / 'pratai_tiny-1.0-py3-none-any.whl'
-    info = 'pratai_tiny-1.0.dist-info'
-    with zipfile.ZipFile(wheel, 'w') as archive:
-        archive.writestr('pratai_tiny/__init__.py', 'VALUE = 42\n')
-        archive.writestr(f'{info}/METADATA', 'Metadata-Version: 2.1\n'
-                         'Name: pratai-tiny\nVersion: 1.0\n')
-        archive.writestr(f'{info}/WHEEL', 'Wheel-Version: 1.0\n'
-                         'Generator: hand\nRoot-Is-Purelib: true\n'
-                         'Tag: py3-none-any\n')
-        archive.writestr(f'{info}/RECORD', '')
-    (project / 'index.html').write_text(
-        f'<html><body><a href="{wheel.name}">{wheel.name}</a></body></html>')
-    (root / 'index.html').write_text(
-        '<html><body><a href="pratai-tiny/">pratai-tiny</a></body></html>')
-    return root.as_uri()
 
 
 def test_filesystem_errors_while_preparing_are_runner_errors(tmp_path):
