@@ -35,6 +35,7 @@ import pytest
 from pratai_bridge.runners import base
 from pratai_bridge.runners.docker import DockerRunner
 from pratai_bridge.runners.docker import _network
+from tests.functional import bridge as bridge_mod
 from tests.functional.docker_engine import NONCE
 from tests.functional.docker_engine import containers_of
 from tests.functional.docker_engine import prepared
@@ -729,3 +730,27 @@ def _final(bridge, count, timeout=180):
         shown = bridge.manage_json('executions', 'show', str(execution['id']))
         by_subscription.setdefault(shown['subscription'], []).append(shown)
     return by_subscription
+
+
+def test_an_oci_runtime_the_engine_lacks_stops_the_start(make_bridge,
+                                                         engine):
+    """A runtime (gVisor, Kata) the operator asked for but the engine
+    does not know: the daemon refuses to start, in one line, and config
+    check says the same."""
+    bridge = make_bridge('[store]\ndriver = local\n[runner]\n'
+                         'driver = docker\n'
+                         f'oci_runtime = ft-{NONCE}-runsc\n')
+    started = subprocess.run(
+        [str(bridge_mod.BIN / 'pratai-bridge'), '--config-file',
+         str(bridge.conf)], capture_output=True, text=True, timeout=120)
+    assert started.returncode == 1
+    known = ', '.join(sorted(engine.info()['Runtimes']))
+    line = (f'[runner] oci_runtime ft-{NONCE}-runsc: the Docker engine does '
+            f'not know it (it knows {known}); install it and add it to the '
+            'engine\'s "runtimes" (daemon.json), or unset the option')
+    assert started.stderr.splitlines() == [
+        f'CRITICAL pratai-bridge not started: {line} (see {bridge.log})'
+    ], started.stderr
+    checked = bridge.manage('config', 'check', check=False)
+    assert checked.returncode == 1
+    assert line in checked.stdout + checked.stderr
