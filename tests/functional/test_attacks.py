@@ -605,6 +605,48 @@ def test_a_function_with_network_cannot_reach_this_host(
         f'rules connected to all {len(targets)}')
 
 
+LISTENER = (
+    'import socket\n'
+    'server = socket.socket()\n'
+    'server.bind(("0.0.0.0", 8000))\n'
+    'server.listen(8)\n'
+    'while True:\n'
+    '    server.accept()[0].close()\n')
+
+
+def test_functions_cannot_reach_each_other(runner, engine, attacker):
+    """Another container on the function network listens; a function
+    there cannot connect to it: icc is off, and the network's addresses
+    are in the default network_deny too."""
+    runner.network.ensure(runner.builder.api)
+    neighbour = engine.containers.run(
+        'pratai/python-runtime:latest', ['-c', LISTENER],
+        entrypoint='python3', user='10001:10001', network=runner.network.name,
+        name=f'ft-{NONCE}-neighbour', labels={'pratai.test': NONCE},
+        detach=True)
+    try:
+        neighbour.reload()
+        address = neighbour.attrs['NetworkSettings']['Networks'][
+            runner.network.name]['IPAddress']
+        # It listens: it reaches itself.
+        probe = ('import socket, sys\n'
+                 f'socket.create_connection(("{address}", 8000), timeout=5)')
+        for _ in range(50):
+            if neighbour.exec_run(['python3', '-c', probe]).exit_code == 0:
+                break
+            time.sleep(0.2)
+        else:
+            pytest.fail('the neighbour does not listen')
+        outcome = runner.run(attacker['bystander'],
+                             {'attack': 'connections',
+                              'targets': [[address, 8000]]},
+                             limits(network=True))
+    finally:
+        neighbour.remove(force=True)
+    last = _denied(outcome)
+    assert f'{address}:8000: TimeoutError' in last, last
+
+
 def _iptables(*words):
     return subprocess.run(['iptables', '-w', *words], capture_output=True,
                           text=True, check=False)
