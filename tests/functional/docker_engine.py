@@ -42,9 +42,9 @@ def engine():
 @pytest.fixture(scope='module')
 def runner(engine, tmp_path_factory):
     root = tmp_path_factory.mktemp('docker-runner')
-    # pip reads no configuration of this host: the index is the test's own.
-    # A function network of the run's own (and its host rules), removed
-    # at the end: never the one a bridge on this machine uses.
+    # pip reads no configuration of this host: the index is the test's own;
+    # a function network of the run's own (and its host rules), removed at
+    # the end: never the one a bridge on this machine uses.
     conf = make_conf(root, '[builder]\npip_index_url = '
                      f'{local_index(root / "index")}\n'
                      f'[runner]\nfunction_network = ft-{NONCE}\n')
