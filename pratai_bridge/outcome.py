@@ -18,6 +18,7 @@ INVALID_FUNCTION = 'invalid_function'
 EVENT_GONE = 'event_missing'
 BUILD_FAILED = 'build_failed'
 ATTEMPTS_EXHAUSTED = 'attempts_exhausted'
+PAYLOAD_TOO_LARGE = 'payload_too_large'
 #: a project's function named by a subscription not of that project
 #: (pratai_bridge/functions/tenancy.py)
 FUNCTION_FORBIDDEN = 'function_forbidden'
@@ -31,12 +32,12 @@ TIMED_OUT = 'timed_out'
 #: the codes that no retry can mend
 PERMANENT = frozenset({SUBSCRIPTION_GONE, FUNCTION_GONE, INVALID_FUNCTION,
                        EVENT_GONE, BUILD_FAILED, ATTEMPTS_EXHAUSTED,
-                       FUNCTION_FORBIDDEN})
+                       PAYLOAD_TOO_LARGE, FUNCTION_FORBIDDEN})
 
 __all__ = ['ATTEMPTS_EXHAUSTED', 'BUILD_FAILED', 'DISPATCHER_ERROR', 'ERROR',
            'EVENT_GONE', 'FAILED', 'FUNCTION_FAILED', 'FUNCTION_FORBIDDEN',
-           'FUNCTION_GONE',
-           'INVALID_FUNCTION', 'Outcome', 'PERMANENT', 'RUNNER_FAILED',
+           'FUNCTION_GONE', 'INVALID_FUNCTION', 'Outcome',
+           'PAYLOAD_TOO_LARGE', 'PERMANENT', 'RUNNER_FAILED',
            'STORE_UNAVAILABLE', 'SUBSCRIPTION_GONE', 'SUCCEEDED', 'TIMEOUT',
            'TIMED_OUT', 'code_of']
 

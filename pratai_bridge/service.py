@@ -16,6 +16,7 @@ from collections.abc import Callable
 
 from oslo_config import cfg
 
+from pratai_bridge import _gc
 from pratai_bridge import ingress
 from pratai_bridge.dispatch import Dispatcher
 from pratai_bridge.events.normalize import Normalizers
@@ -47,8 +48,10 @@ def load_matcher(conf: cfg.ConfigOpts,
         LOG.warning('[subscriptions] directory %s does not exist: no '
                     'subscriptions', directory)
     started = time.monotonic()
-    subscriptions = loader.load_directory(directory, cache=cache)
-    matcher = Matcher(subscriptions)
+    # One pause for both: the objects they make are walked once, at the end.
+    with _gc.paused():
+        subscriptions = loader.load_directory(directory, cache=cache)
+        matcher = Matcher(subscriptions)
     LOG.info('Loaded %d subscriptions from %s (read, checked and compiled '
              'in %.2f s)', len(subscriptions), directory,
              time.monotonic() - started)
@@ -80,7 +83,8 @@ class BridgeService:
         self.dispatcher = Dispatcher(
             conf, self.journal, self.store, self.runner,
             lambda: self.pipeline.matcher.by_name)
-        self.listener = NotificationListener(conf, self.pipeline)
+        self.listener = NotificationListener(conf, self.pipeline,
+                                             self.journal.count_pending)
         self.metrics = Metrics()
         self.api = self._build_api() if conf.api.enabled else None
         # One reload at a time (SIGHUP and the watcher may both ask), so
@@ -95,6 +99,7 @@ class BridgeService:
         self.dispatcher.wake()
 
     def start(self) -> None:
+        self.runner.check()  # what it cannot honour stops the start
         self.journal.start()
         self.dispatcher.start()
         self.listener.start()
@@ -124,7 +129,8 @@ class BridgeService:
         self._stop_api()
         if self.watcher is not None:
             self.watcher.stop()
-        self.listener.stop()
+        # Bounded: a batch the journal will not take is requeued.
+        self.listener.stop(self._conf.dispatcher.stop_timeout or None)
         drained = self.dispatcher.stop(
             self._conf.dispatcher.stop_timeout or None)
         if drained:

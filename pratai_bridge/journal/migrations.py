@@ -79,11 +79,18 @@ def _v4_warm_and_build_wait(connection: sa.Connection) -> None:
                  sa.Column('build_wait', sa.Float()))
 
 
+def _v5_filter_errors(connection: sa.Connection) -> None:
+    """Version 5: the filters that raised on an event, kept with it."""
+    _add_columns(connection, 'events',
+                 sa.Column('filter_errors', models.JSONText()))
+
+
 #: Upgrades from the version before each one, in order.
 STEPS: tuple[Step, ...] = (
     (2, _v2_dispatch),
     (3, _v3_unbounded_text),
     (4, _v4_warm_and_build_wait),
+    (5, _v5_filter_errors),
 )
 
 # Any constant will do: it names "the journal migration" to PostgreSQL so

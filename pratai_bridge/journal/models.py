@@ -131,6 +131,11 @@ class EventRow(Base):
     document: orm.Mapped[Any] = orm.mapped_column(JSONText)
     received_at: orm.Mapped[datetime.datetime] = orm.mapped_column(
         UTCDateTime)
+    # Since schema version 5: the filters that raised on this event, each
+    # {"subscription", "filter", "error"} (they counted as no match); None
+    # when none did.
+    filter_errors: orm.Mapped[Any] = orm.mapped_column(JSONText,
+                                                       nullable=True)
 
 
 class RejectedRow(Base):

@@ -35,7 +35,6 @@ import contextlib
 import dataclasses
 import fcntl
 import functools
-import json
 import logging
 import os
 import pathlib
@@ -109,6 +108,7 @@ class LocalRunner(base.Runner):
     def run(self, function: Function, payload: dict[str, Any],
             limits: base.Limits,
             context: base.RunContext = base.NO_CONTEXT) -> base.Outcome:
+        data = base.encode_payload(self.conf, function, payload)
         directory = self.root / function.sha256
         if not (directory / '.ready').exists():
             raise base.NotPrepared(f'{function.ref} is not prepared')
@@ -118,8 +118,9 @@ class LocalRunner(base.Runner):
                    '--handler', function.spec.handler,
                    '--function-dir', str(directory / 'function')]
         with tempfile.TemporaryDirectory(prefix='pratai-run-') as home:
-            return _execute(command, home, json.dumps(payload).encode(),
-                            limits, self.conf.dispatcher.log_tail_bytes)
+            return _execute(command, home, data, limits,
+                            self.conf.dispatcher.log_tail_bytes,
+                            self.conf.runner.max_result_kb * 1024)
 
     @contextlib.contextmanager
     def _exclusive(self, sha256: str) -> Iterator[None]:
@@ -195,8 +196,9 @@ def _limit_resources(memory_bytes: int, cpu_seconds: int) -> None:
 
 
 def _execute(command: list[str], home: str, data: bytes,
-             limits: base.Limits, tail_bytes: int) -> base.Outcome:
-    stdout, stderr = _result.Capped(), _result.Tail(tail_bytes)
+             limits: base.Limits, tail_bytes: int,
+             result_bytes: int) -> base.Outcome:
+    stdout, stderr = _result.Capped(result_bytes), _result.Tail(tail_bytes)
     limit = functools.partial(_limit_resources, limits.memory_mb * _MIB,
                               int(limits.timeout_s) + 2)
     try:

@@ -21,15 +21,20 @@ EXCHANGES = ('nova', 'swift', 'aodh')
 class Bridge:
     """A configured bridge: its files, its daemon, its admin CLI."""
 
-    def __init__(self, root: pathlib.Path, extra_conf: str = '') -> None:
+    def __init__(self, root: pathlib.Path, extra_conf: str = '',
+                 transport_url: str = rabbit.URL) -> None:
+        """``transport_url``: another broker (a private one, see
+        :mod:`tests.functional.private_services`)."""
         self.root = root
+        #: environment variables the daemon and CLI get on top of ours
+        self.env: dict[str, str] = {}
         self.pool = rabbit.new_pool()
         self.subscriptions = root / 'subscriptions.d'
         self.subscriptions.mkdir(parents=True, exist_ok=True)
         self.log = root / 'bridge.log'
         self.conf = root / 'pratai-bridge.conf'
         self.conf.write_text(f"""[DEFAULT]
-transport_url = {rabbit.URL}
+transport_url = {transport_url}
 state_path = {root}
 log_file = {self.log}
 debug = true
@@ -44,8 +49,6 @@ directory = {self.subscriptions}
 {extra_conf}
 """)
         self.process: subprocess.Popen | None = None
-        #: variables added to the environment of the daemon and the CLI
-        self.environment: dict[str, str] = {}
 
     @property
     def queues(self) -> list[str]:
@@ -61,7 +64,7 @@ directory = {self.subscriptions}
                 [str(BIN / 'pratai-bridge'), '--config-file',
                  str(self.conf)],
                 stdout=subprocess.DEVNULL, stderr=stderr,
-                env=dict(os.environ, **self.environment))
+                env=dict(os.environ, **self.env))
         self.wait_for_log('pratai-bridge started', timeout)
 
     def log_text(self) -> str:
@@ -105,7 +108,7 @@ directory = {self.subscriptions}
             [str(BIN / 'pratai-bridge-manage'), '--config-file',
              str(self.conf), *args],
             capture_output=True, text=True, timeout=120,
-            env=dict(os.environ, **self.environment))
+            env=dict(os.environ, **self.env))
         if check and result.returncode != 0:
             raise AssertionError(
                 f'pratai-bridge-manage {" ".join(args)} exited '

@@ -90,7 +90,7 @@ def test_builds_cannot_see_the_bridge(make_bridge, engine, tmp_path,
     bridge = make_bridge(f'{docker_conf}[api]\ntoken = {SECRET}\n')
     pip_conf = tmp_path / 'pip.conf'
     pip_conf.write_text(f'[global]\nindex-url = file:///{SECRET}/simple\n')
-    bridge.environment.update({
+    bridge.env.update({
         'PRATAI_TEST_SECRET': SECRET, 'OS_PASSWORD': SECRET,
         'PIP_INDEX_URL': f'file:///{SECRET}/simple', 'PIP_NO_INDEX': '1',
         'PIP_EXTRA_INDEX_URL': f'file:///{SECRET}/more',

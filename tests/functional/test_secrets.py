@@ -39,7 +39,7 @@ def _bridge(make_bridge, tmp_path, port):
         '[runner]\ndriver = local\n'
         '[nova]\nauth_type = password\nauth_url = http://127.0.0.1:5000/v3\n'
         f'username = pratai\npassword = {SECRETS["nova-password"]}\n')
-    bridge.environment['OS_PASSWORD'] = SECRETS['env-password']
+    bridge.env['OS_PASSWORD'] = SECRETS['env-password']
     source = tmp_path / 'echo'
     source.mkdir()
     (source / 'handler.py').write_text(ECHO)

@@ -9,6 +9,7 @@ from oslo_config import cfg
 from pratai_bridge.conf import dispatcher as dispatcher_conf
 from pratai_bridge.conf import paths
 from pratai_bridge.conf import runner as runner_conf
+from pratai_bridge.conf import sandbox as sandbox_conf
 from pratai_bridge.conf import store as store_conf
 from pratai_bridge.functions.model import Function
 from pratai_bridge.functions.model import FunctionSpec
@@ -19,7 +20,8 @@ from tests.unit.functions.zips import make_zip
 def make_conf(tmp_path, text: str = '') -> cfg.ConfigOpts:
     """A fresh ConfigOpts with every group a runner reads."""
     conf = cfg.ConfigOpts()
-    for module in (paths, store_conf, dispatcher_conf, runner_conf):
+    for module in (paths, store_conf, dispatcher_conf, runner_conf,
+                   sandbox_conf):
         module.register_opts(conf)
     config_file = tmp_path / 'pratai-bridge.conf'
     config_file.write_text(f'[DEFAULT]\nstate_path = {tmp_path}\n{text}')

@@ -240,3 +240,16 @@ def test_a_zip_failing_to_unpack_leaves_nothing(runner, monkeypatch):
     assert not (runner.root / function.sha256).exists()
     runner.prepare(function, data)
     assert runner.run(function, {}, limits()).status == base.SUCCEEDED
+
+
+def test_payload_and_result_bounds_hold_here_too(runner, conf):
+    conf.set_override('max_payload_kb', 1, 'runner')
+    conf.set_override('max_result_kb', 1, 'runner')
+    function = _prepared(runner, {'handler.py': ECHO})
+    with pytest.raises(base.PayloadTooLarge, match='over .runner. '
+                       'max_payload_kb'):
+        runner.run(function, {'x': 'y' * 2048}, limits())
+    outcome = runner.run(function, {'x': 'y' * 900}, limits())
+    assert (outcome.status, outcome.error) == (
+        base.FAILED, 'the result is larger than 1024 bytes ([runner] '
+        'max_result_kb): not kept')
