@@ -18,8 +18,10 @@ INVALID_FUNCTION = 'invalid_function'
 EVENT_GONE = 'event_missing'
 BUILD_FAILED = 'build_failed'
 ATTEMPTS_EXHAUSTED = 'attempts_exhausted'
+CREDENTIAL_REFUSED = 'credential_refused'
 #: ...and these another attempt may do better at.
 STORE_UNAVAILABLE = 'store_unavailable'
+CREDENTIAL_UNAVAILABLE = 'credential_unavailable'
 RUNNER_FAILED = 'runner_failed'
 DISPATCHER_ERROR = 'dispatcher_error'
 FUNCTION_FAILED = 'function_failed'
@@ -27,9 +29,11 @@ TIMED_OUT = 'timed_out'
 
 #: the codes that no retry can mend
 PERMANENT = frozenset({SUBSCRIPTION_GONE, FUNCTION_GONE, INVALID_FUNCTION,
-                       EVENT_GONE, BUILD_FAILED, ATTEMPTS_EXHAUSTED})
+                       EVENT_GONE, BUILD_FAILED, ATTEMPTS_EXHAUSTED,
+                       CREDENTIAL_REFUSED})
 
-__all__ = ['ATTEMPTS_EXHAUSTED', 'BUILD_FAILED', 'DISPATCHER_ERROR', 'ERROR',
+__all__ = ['ATTEMPTS_EXHAUSTED', 'BUILD_FAILED', 'CREDENTIAL_REFUSED',
+           'CREDENTIAL_UNAVAILABLE', 'DISPATCHER_ERROR', 'ERROR',
            'EVENT_GONE', 'FAILED', 'FUNCTION_FAILED', 'FUNCTION_GONE',
            'INVALID_FUNCTION', 'Outcome', 'PERMANENT', 'RUNNER_FAILED',
            'STORE_UNAVAILABLE', 'SUBSCRIPTION_GONE', 'SUCCEEDED', 'TIMEOUT',

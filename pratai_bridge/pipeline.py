@@ -29,6 +29,7 @@ from collections.abc import Sequence
 from typing import Any
 from typing import Protocol
 
+from pratai_bridge.enrich.stage import MatchStage
 from pratai_bridge.events import decode
 from pratai_bridge.events.base import NormalizationError
 from pratai_bridge.events.model import Event
@@ -73,11 +74,14 @@ class Pipeline:
 
     def __init__(self, normalizers: Normalizers, matcher: Matcher,
                  journal: Recorder, record_unmatched: bool = True,
-                 on_new_executions: Callable[[], None] | None = None
-                 ) -> None:
+                 on_new_executions: Callable[[], None] | None = None,
+                 stage: MatchStage | None = None) -> None:
         """``on_new_executions`` is called after a commit that added
-        executions (the dispatcher's wake()); it must not block."""
+        executions (the dispatcher's wake()); it must not block.
+        ``stage`` matches each event (enrichment, the loop guard's cause:
+        see :mod:`pratai_bridge.enrich.stage`)."""
         self._normalizers = normalizers
+        self._stage = stage or MatchStage()
         self._on_new_executions = on_new_executions
         # Replaced whole on reload; read once per batch.
         self._matcher = matcher
@@ -130,7 +134,7 @@ class Pipeline:
                                         dataclasses.asdict(notification),
                                         exc))
                 continue
-            found = matcher.match(event)
+            event, found = self._stage.match(matcher, notification, event)
             for subscription in found:
                 LOG.debug('Event %s (%s) matches subscription %s',
                           event.message_id, event.event_type,

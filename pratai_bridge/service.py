@@ -17,6 +17,8 @@ from collections.abc import Callable
 from oslo_config import cfg
 
 from pratai_bridge import ingress
+from pratai_bridge import openstack
+from pratai_bridge.enrich import MatchStage
 from pratai_bridge.dispatch import Dispatcher
 from pratai_bridge.events.normalize import Normalizers
 from pratai_bridge.functions.store import _loader as store_loader
@@ -57,11 +59,13 @@ def load_matcher(conf: cfg.ConfigOpts,
 
 def make_pipeline(conf: cfg.ConfigOpts, journal: Journal,
                   on_new_executions: Callable[[], None] | None = None,
-                  file_cache: loader.FileCache | None = None) -> Pipeline:
-    """The event-side pipeline on ``journal`` with the configured files."""
+                  file_cache: loader.FileCache | None = None,
+                  stage: MatchStage | None = None) -> Pipeline:
+    """The event-side pipeline on ``journal`` with the configured files;
+    ``stage`` enriches (by default nothing is looked up)."""
     return Pipeline(Normalizers(), load_matcher(conf, file_cache), journal,
                     record_unmatched=conf.journal.record_unmatched_events,
-                    on_new_executions=on_new_executions)
+                    on_new_executions=on_new_executions, stage=stage)
 
 
 class BridgeService:
@@ -70,16 +74,20 @@ class BridgeService:
     def __init__(self, conf: cfg.ConfigOpts) -> None:
         self._conf = conf
         self.journal = Journal(conf.journal.connection)
-        self.store = store_loader.load_store(conf, cached=True)
+        # One keystoneauth1 session per credential set, for every client.
+        self.clients = openstack.build(conf)
+        self.store = store_loader.load_store(
+            conf, cached=True, sessions=self.clients.sessions)
         self.runner = load_runner(conf)
         # The subscription files as last read, so a reload parses only
         # the files that changed.
         self._file_cache = loader.FileCache()
         self.pipeline = make_pipeline(conf, self.journal, self._wake,
-                                      self._file_cache)
+                                      self._file_cache,
+                                      self.clients.stage())
         self.dispatcher = Dispatcher(
             conf, self.journal, self.store, self.runner,
-            lambda: self.pipeline.matcher.by_name)
+            lambda: self.pipeline.matcher.by_name, self.clients.handoff())
         self.listener = NotificationListener(conf, self.pipeline)
         self.metrics = Metrics()
         self.api = self._build_api() if conf.api.enabled else None

@@ -45,6 +45,7 @@ from sqlalchemy.dialects import sqlite
 
 from pratai_bridge.events.model import Event
 from pratai_bridge.events.model import Rejected
+from pratai_bridge.events.model import enrichment_of
 from pratai_bridge.journal import _build_wait
 from pratai_bridge.journal import _engine
 from pratai_bridge.journal import _lifecycle
@@ -431,6 +432,7 @@ def _stored_event(row: dict[str, Any]) -> StoredEvent:
     document = row.pop('document')
     received_at = row.pop('received_at')
     event = Event(payload=document.get('payload'),
-                  details=document.get('details') or {}, **row)
+                  details=document.get('details') or {},
+                  enrichment=enrichment_of(document), **row)
     return StoredEvent(event=event, received_at=received_at,
                        document=document)

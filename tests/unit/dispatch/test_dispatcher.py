@@ -9,6 +9,7 @@ import time
 import pytest
 from oslo_config import cfg
 
+from pratai_bridge import chain
 from pratai_bridge.conf import dispatcher as dispatcher_conf
 from pratai_bridge.conf import runner as runner_conf
 from pratai_bridge.dispatch import Dispatcher
@@ -218,7 +219,9 @@ def test_success(harness):
                                     None, 'ran\n', 0.5)
     ((ref, payload, limits),) = harness.runner.calls
     assert ref == 'hello:7'
-    assert payload == dict(_event(1).as_document(), subscription='on-create')
+    assert payload == dict(
+        _event(1).as_document(), subscription='on-create',
+        request_id=chain.request_id(_event(1).message_id, 'on-create'))
     assert limits == Limits(memory_mb=256, timeout_s=5, network=True)
     assert harness.runner.prepared == [('hello:7', b'zip of hello:7')]
     # The run is marked with this bridge and the execution.
