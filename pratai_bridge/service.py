@@ -73,7 +73,8 @@ class BridgeService:
 
     def __init__(self, conf: cfg.ConfigOpts) -> None:
         self._conf = conf
-        self.journal = Journal(conf.journal.connection)
+        self.journal = Journal(conf.journal.connection,
+                               conf.dispatcher.max_chain_depth)
         # One keystoneauth1 session per credential set, for every client.
         self.clients = openstack.build(conf)
         self.store = store_loader.load_store(

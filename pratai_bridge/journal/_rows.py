@@ -7,6 +7,7 @@ import datetime
 from collections.abc import Sequence
 from typing import Any
 
+from pratai_bridge import chain
 from pratai_bridge.events.model import Event
 from pratai_bridge.events.model import Rejected
 from pratai_bridge.subscriptions.model import Subscription
@@ -48,6 +49,9 @@ def execution_rows(matches: Sequence[tuple[Event, Subscription]],
         'created_at': now,
         'updated_at': now,
         'attempts': 0,
+        # The loop guard's (pratai_bridge.journal._chain links them).
+        'request_id': chain.request_id(event.message_id, sub.name),
+        'cause': event.cause,
     } for _, (event, sub) in sorted(unique.items())]
 
 

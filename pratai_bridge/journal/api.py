@@ -46,7 +46,9 @@ from sqlalchemy.dialects import sqlite
 from pratai_bridge.events.model import Event
 from pratai_bridge.events.model import Rejected
 from pratai_bridge.events.model import enrichment_of
+from pratai_bridge import chain
 from pratai_bridge.journal import _build_wait
+from pratai_bridge.journal import _chain
 from pratai_bridge.journal import _engine
 from pratai_bridge.journal import _lifecycle
 from pratai_bridge.journal import _rows
@@ -59,7 +61,7 @@ LOG = logging.getLogger(__name__)
 
 #: Every status an execution can have; 'pending' is the one record() writes.
 EXECUTION_STATUSES = ('pending', 'running', 'succeeded', 'failed', 'timeout',
-                      'error')
+                      'error', chain.LOOP)
 
 #: The statuses an execution ends in (see :meth:`Journal.finish`).
 FINAL_STATUSES = _lifecycle.FINAL_STATUSES
@@ -86,6 +88,9 @@ class Execution:
     ``warm`` says whether the last attempt reused a warm process,
     ``build_wait`` how many seconds the execution waited for its function
     to be built (see :class:`~pratai_bridge.outcome.Outcome`).
+    ``request_id``, ``cause`` and ``depth`` are the loop guard's (see
+    :mod:`pratai_bridge.chain`): its own request id, the request id of
+    the execution that caused its event, and its depth in that chain.
     """
 
     id: int
@@ -109,6 +114,9 @@ class Execution:
     owner: str | None = None
     warm: bool | None = None
     build_wait: float | None = None
+    request_id: str | None = None
+    cause: str | None = None
+    depth: int | None = None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -145,11 +153,15 @@ class RecordRefused(Exception):
 class Journal:
     """Events, executions and rejected notifications in one database."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str,
+                 max_chain_depth: int = chain.DEFAULT_MAX_DEPTH) -> None:
         """Build the engine for ``url``; nothing connects before start().
 
-        Raises ValueError for a database other than SQLite or PostgreSQL.
+        Executions deeper than ``max_chain_depth`` in a causal chain are
+        recorded as ``loop`` (see :mod:`._chain`). Raises ValueError for
+        a database other than SQLite or PostgreSQL.
         """
+        self._max_chain_depth = max_chain_depth
         self._url = sa.make_url(url)
         dialect = self._url.get_backend_name()
         if dialect not in _INSERTS:
@@ -242,6 +254,7 @@ class Journal:
                 if event_rows:
                     conn.execute(self._ignore(_EVENTS), event_rows)
                 if execution_rows:
+                    _chain.link(conn, execution_rows, self._max_chain_depth)
                     statement = self._ignore(_EXECUTIONS).returning(
                         _EXECUTIONS.c.id)
                     new = len(conn.execute(statement, execution_rows).all())
@@ -279,6 +292,18 @@ class Journal:
         with self._read() as conn:
             row = conn.execute(query).first()
         return None if row is None else Execution(**row._asdict())
+
+    def chain(self, execution_id: int) -> tuple[list[Execution],
+                                                 list[Execution]]:
+        """(the execution's causal chain, root first and ending with it;
+        the executions its calls caused), see :mod:`pratai_bridge.chain`.
+        """
+        with self._read() as conn:
+            up = _chain.chain(conn, execution_id)
+            down = _chain.caused_by(conn, up[-1]['request_id']) if up \
+                else []
+        return ([Execution(**row) for row in up],
+                [Execution(**row) for row in down])
 
     def get_event(self, message_id: str) -> StoredEvent | None:
         query = sa.select(_EVENTS).where(_EVENTS.c.message_id == message_id)

@@ -79,11 +79,25 @@ def _v4_warm_and_build_wait(connection: sa.Connection) -> None:
                  sa.Column('build_wait', sa.Float()))
 
 
+def _v5_chain(connection: sa.Connection) -> None:
+    """Version 5: the loop guard's request id, cause and depth of each
+    execution (see :mod:`pratai_bridge.chain`), indexed for the lookups
+    of the causes of a batch and of ``executions show``."""
+    _add_columns(connection, 'executions',
+                 sa.Column('request_id', sa.String(64)),
+                 sa.Column('cause', sa.String(64)),
+                 sa.Column('depth', sa.Integer()))
+    for column in ('request_id', 'cause'):
+        connection.execute(sa.text(
+            f'CREATE INDEX ix_executions_{column} ON executions ({column})'))
+
+
 #: Upgrades from the version before each one, in order.
 STEPS: tuple[Step, ...] = (
     (2, _v2_dispatch),
     (3, _v3_unbounded_text),
     (4, _v4_warm_and_build_wait),
+    (5, _v5_chain),
 )
 
 # Any constant will do: it names "the journal migration" to PostgreSQL so

@@ -165,6 +165,8 @@ class ExecutionRow(Base):
                             name='uq_executions_message_id_subscription'),
         sa.Index('ix_executions_status', 'status'),
         sa.Index('ix_executions_function', 'function'),
+        sa.Index('ix_executions_request_id', 'request_id'),
+        sa.Index('ix_executions_cause', 'cause'),
     )
 
     id: orm.Mapped[int] = orm.mapped_column(sa.Integer, primary_key=True,
@@ -204,6 +206,14 @@ class ExecutionRow(Base):
     # did not wait).
     warm: orm.Mapped[bool | None] = orm.mapped_column(sa.Boolean)
     build_wait: orm.Mapped[float | None] = orm.mapped_column(sa.Float)
+    # Since schema version 5, the loop guard (pratai_bridge.chain): the
+    # execution's OpenStack request id (req-<uuid>, handed to the
+    # function); the request id of the execution whose calls caused its
+    # event (None: no execution of ours did); and how many executions
+    # precede it in that chain (0 for a root, None before version 5).
+    request_id: orm.Mapped[str | None] = orm.mapped_column(sa.String(64))
+    cause: orm.Mapped[str | None] = orm.mapped_column(sa.String(64))
+    depth: orm.Mapped[int | None] = orm.mapped_column(sa.Integer)
 
 
 #: What :mod:`.migrations` creates on an empty database.

@@ -19,8 +19,8 @@ SHOW_COLUMNS = ('id', 'status', 'function', 'function_version',
                 'subscription', 'message_id', 'event_type', 'source',
                 'attempts', 'created_at', 'started_at', 'finished_at',
                 'duration', 'warm', 'build_wait', 'next_attempt_at',
-                'updated_at', 'owner',
-                'error', 'result', 'logs')
+                'updated_at', 'owner', 'request_id', 'cause', 'depth',
+                'error', 'result', 'logs', 'chain', 'caused')
 
 
 class JSONColumn(columns.FormattableColumn):
@@ -28,6 +28,24 @@ class JSONColumn(columns.FormattableColumn):
 
     def human_readable(self):
         return json.dumps(self._value, sort_keys=True)
+
+
+class ChainColumn(columns.FormattableColumn):
+    """A causal chain: one ``id subscription status event_type (message)
+    request`` per line in a table, the list itself with ``-f json``."""
+
+    def human_readable(self):
+        return '\n'.join(
+            f"{link['id']} {link['subscription']} {link['status']} "
+            f"{link['event_type']} ({link['message_id']}) "
+            f"{link['request_id']}" for link in self._value)
+
+
+def _link(execution):
+    """One step of a chain, as ``executions show`` prints it."""
+    return {key: getattr(execution, key) for key in (
+        'id', 'subscription', 'function', 'status', 'event_type',
+        'message_id', 'request_id', 'cause', 'depth')}
 
 
 class List(lister.Lister):
@@ -65,10 +83,16 @@ class Show(show.ShowOne):
     def take_action(self, parsed_args):
         with _common.journal(_common.conf(self.app)) as journal:
             execution = journal.get_execution(parsed_args.id)
+            up, down = (journal.chain(parsed_args.id) if execution
+                        else ([], []))
         if execution is None:
             raise _common.CommandError(f'no execution {parsed_args.id}')
-        values = [_cell(getattr(execution, c)) for c in SHOW_COLUMNS]
+        values = [_cell(getattr(execution, c, None)) for c in SHOW_COLUMNS]
         values[SHOW_COLUMNS.index('result')] = JSONColumn(execution.result)
+        values[SHOW_COLUMNS.index('chain')] = ChainColumn(
+            [_link(e) for e in up])
+        values[SHOW_COLUMNS.index('caused')] = ChainColumn(
+            [_link(e) for e in down])
         return SHOW_COLUMNS, values
 
 

@@ -42,7 +42,7 @@ def test_other_databases_are_refused():
 
 def test_statuses():
     assert EXECUTION_STATUSES == ('pending', 'running', 'succeeded',
-                                  'failed', 'timeout', 'error')
+                                  'failed', 'timeout', 'error', 'loop')
 
 
 def test_empty_journal_counts_zero(journal):

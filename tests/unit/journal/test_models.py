@@ -27,7 +27,9 @@ def test_tables():
 def test_indexes():
     assert _indexes(models.ExecutionRow.__table__) == {
         'ix_executions_status': ['status'],
-        'ix_executions_function': ['function']}
+        'ix_executions_function': ['function'],
+        'ix_executions_request_id': ['request_id'],
+        'ix_executions_cause': ['cause']}
     assert _indexes(models.EventRow.__table__) == {
         'ix_events_event_type': ['event_type']}
 

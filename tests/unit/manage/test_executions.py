@@ -34,7 +34,8 @@ def app(tmp_path):
         logs='line 1\nline 2\n', started_at=5.0, finished_at=7.25), 4)
     journal.stop()
     conf = types.SimpleNamespace(
-        journal=types.SimpleNamespace(connection=url))
+        journal=types.SimpleNamespace(connection=url),
+        dispatcher=types.SimpleNamespace(max_chain_depth=4))
     return types.SimpleNamespace(conf=conf, stdout=io.StringIO(),
                                  stderr=io.StringIO(), options=None)
 
@@ -47,8 +48,10 @@ def _run(app, command, *argv):
 
 
 def test_show_columns_are_every_execution_field():
+    # ...and the loop guard's chain, read beside the execution.
     assert sorted(executions.SHOW_COLUMNS) == sorted(
-        f.name for f in dataclasses.fields(Execution))
+        [f.name for f in dataclasses.fields(Execution)]
+        + ['chain', 'caused'])
 
 
 def test_show_json(app):
