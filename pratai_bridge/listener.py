@@ -1,6 +1,6 @@
 """Consume notifications from oslo.messaging and hand them to the pipeline.
 
-One batch listener per exchange, because oslo.messaging does not tell an
+One listener per exchange, because oslo.messaging does not tell an
 endpoint which exchange a message came from and the normalizers need it
 (Nova, Swift and Aodh can send the same event-type shapes). A pooled
 listener gets ONE queue, named after the pool, bound to every
@@ -10,23 +10,32 @@ of different exchanges would share a queue and mislabel each other's
 messages. Pooling also means the bridge never takes the messages Ceilometer
 consumes from the shared ``<topic>.<priority>`` queues.
 
-Why a batch listener: SERVICES.md measured ~2,600/s for the threading
-notification listener and ~6,300/s for the batch listener (batch_size 100)
-on this machine. More important than the raw rate, a batch lets the journal
-commit 100 events in one transaction; committing each notification before
-its ack would cap intake at the disk's fsync rate.
+Batches: oslo.messaging's driver (connection, reconnection, decoding) is
+kept; its batch dispatch is replaced by
+:class:`~pratai_bridge._batch_server.EagerBatchServer`, which hands each of
+``[listener] threads`` workers everything that has arrived, up to
+``batch_size``, as soon as it is free: a lone notification is journaled at
+once, a busy bus still commits 100 events per transaction (committing each
+notification before its ack would cap intake at the disk's fsync rate).
 
-Acknowledgement: oslo.messaging acks a batch after the endpoint returns and
-requeues it when the endpoint returns REQUEUE or raises. The endpoint
-returns only after the journal committed, so nothing is acked that is not
-durable. When the journal cannot record at all (a poison message is dealt
-with by the pipeline, see :mod:`pratai_bridge.pipeline`), the batch is
-requeued, after a pause that doubles with each failure in a row (up to
-:data:`MAX_PAUSE` s): RabbitMQ hands a requeued message straight back,
-and without the pause a database outage would spin the listener.
+Memory and backpressure: RabbitMQ's prefetch is set to
+``batch_size * (threads + 1)`` (a batch per worker and one arriving), and
+the server's buffer holds no more, so at most that many notifications per
+exchange are in the bridge whatever the backlog. While the journal cannot
+record (it is away), the worker keeps its batch and retries after a pause
+that doubles up to :data:`MAX_PAUSE` s: nothing is acked, the prefetch
+fills, RabbitMQ keeps the backlog, and intake resumes by itself when the
+journal is back. While more executions are pending than
+``[listener] max_pending_executions``, workers take no new batch.
+
+Acknowledgement: a batch is acked only after the journal committed it, so
+nothing is acked that is not durable. A poison message is dealt with by
+the pipeline (:mod:`pratai_bridge.pipeline`), never by requeueing. On
+stop, a batch being retried is requeued, as is everything not yet handled.
 """
 
 import logging
+import threading
 import time
 from collections.abc import Callable
 from collections.abc import Mapping
@@ -37,14 +46,15 @@ import oslo_messaging
 from oslo_config import cfg
 
 from pratai_bridge import _backoff
+from pratai_bridge._batch_server import EagerBatchServer
 from pratai_bridge.pipeline import Pipeline
 
 LOG = logging.getLogger(__name__)
 
 PRIORITIES = ('audit', 'debug', 'info', 'warn', 'error', 'critical',
               'sample')
-#: the longest pause before requeueing a batch the journal could not take
-MAX_PAUSE = 30.0
+#: the longest pause before retrying a batch the journal could not take
+MAX_PAUSE = 5.0
 
 
 def parse_targets(specs: Sequence[str]) -> dict[str, list[str]]:
@@ -75,83 +85,205 @@ def queue_name(pool: str, exchange: str) -> str:
     return f'{pool}.{exchange}'
 
 
-class _Endpoint:
-    """Batch endpoint for one exchange; one method per priority."""
+def _as_endpoint_message(incoming: Any) -> tuple[str, Any]:
+    """(priority, message) as oslo's notification dispatcher makes them
+    for an endpoint (``{ctxt, publisher_id, event_type, payload,
+    metadata}``); a body that is not an object is passed on as it is, for
+    the pipeline to park."""
+    message = incoming.message
+    if not isinstance(message, Mapping):
+        return '', message
+    priority = message.get('priority')
+    return (priority.lower() if isinstance(priority, str) else '', {
+        'ctxt': incoming.ctxt,
+        'publisher_id': message.get('publisher_id'),
+        'event_type': message.get('event_type'),
+        'payload': message.get('payload'),
+        'metadata': {'message_id': message.get('message_id'),
+                     'timestamp': message.get('timestamp')}})
+
+
+class PendingGate:
+    """Holds intake while too many executions are pending.
+
+    ``count()`` is asked at most every ``interval`` s (a count is a query);
+    ``bound`` 0 never holds.
+    """
+
+    def __init__(self, count: Callable[[], int], bound: int,
+                 interval: float = 0.5,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self._count = count
+        self._bound = bound
+        self._interval = interval
+        self._clock = clock
+        # (when last asked, the count then); threads race harmlessly.
+        self._last = (-interval, 0)
+
+    def over(self) -> bool:
+        if not self._bound:
+            return False
+        asked, count = self._last
+        now = self._clock()
+        if now - asked >= self._interval:
+            try:
+                count = self._count()
+            except Exception:
+                # The journal is away: the batch's own commit will say so.
+                LOG.debug('Counting pending executions failed',
+                          exc_info=True)
+                count = 0
+            self._last = (now, count)
+        return count > self._bound
+
+    def wait(self, stopping: threading.Event) -> None:
+        """Return once under the bound, or when stopping."""
+        if not self.over():
+            return
+        LOG.warning('More than %d executions are pending: intake paused '
+                    'until the dispatcher catches up', self._bound)
+        while self.over() and not stopping.wait(self._interval):
+            pass
+        if not stopping.is_set():
+            LOG.info('Pending executions back under %d: intake resumed',
+                     self._bound)
+
+
+class _Intake:
+    """The batch handler of one exchange: gate, pipeline, retry."""
 
     def __init__(self, exchange: str, pipeline: Pipeline,
-                 sleep: Callable[[float], None] = time.sleep) -> None:
+                 stopping: threading.Event,
+                 gate: PendingGate | None = None,
+                 wait: Callable[[float], bool] | None = None) -> None:
+        """``stopping`` is set as the server stops: retries give up."""
         self._exchange = exchange
         self._pipeline = pipeline
-        self._sleep = sleep
-        # Batches that failed in a row; any success resets it. Threads
-        # race on it harmlessly: it only sizes a pause.
-        self._failures = 0
-        for priority in PRIORITIES:
-            setattr(self, priority, self._handler(priority))
+        self._gate = gate
+        self.stopping = stopping
+        # Waits a pause; True when stopping interrupted it.
+        self._wait = wait or stopping.wait
 
-    def _handler(self, priority: str):
-        def handle(messages: list[Mapping[str, Any]]) -> str | None:
-            return self._handle(priority, messages)
-        return handle
+    def __call__(self, batch: Sequence[Any]) -> bool:
+        """Handle one batch; True to ack it, False to requeue it."""
+        if self._gate is not None:
+            self._gate.wait(self.stopping)
+        failures = 0
+        while not self.stopping.is_set():
+            try:
+                result = self._pipeline.handle_listened(
+                    self._exchange, map(_as_endpoint_message, batch),
+                    PRIORITIES)
+            except Exception:
+                failures += 1
+                pause = _backoff.delay(failures, 0.5, MAX_PAUSE)
+                LOG.exception(
+                    'Journal failed for a batch of %d from exchange %s '
+                    '(failure %d in a row); holding messages %s and '
+                    'retrying in %.1f s', len(batch), self._exchange,
+                    failures, _ids(batch), pause)
+                if self._wait(pause):
+                    break
+                continue
+            if failures:
+                LOG.info('Journal back: a batch of %d from exchange %s '
+                         'recorded after %d failures', len(batch),
+                         self._exchange, failures)
+            LOG.debug('Batch from %s: %s', self._exchange, result)
+            return True
+        LOG.warning('Stopping: requeueing a batch of %d from exchange %s '
+                    'the journal did not take', len(batch), self._exchange)
+        return False
 
-    def _handle(self, priority: str,
-                messages: list[Mapping[str, Any]]) -> str | None:
-        try:
-            result = self._pipeline.handle_messages(
-                self._exchange, priority, messages)
-        except Exception:
-            self._failures += 1
-            pause = _backoff.delay(self._failures, 0.5, MAX_PAUSE)
-            ids = [(m.get('metadata') or {}).get('message_id')
-                   for m in messages]
-            LOG.exception('Journal failed for a batch of %d from exchange '
-                          '%s (failure %d in a row); requeueing messages %s '
-                          'in %.1f s', len(messages), self._exchange,
-                          self._failures, ids, pause)
-            self._sleep(pause)
-            return oslo_messaging.NotificationResult.REQUEUE
-        self._failures = 0
-        LOG.debug('Batch from %s.%s: %s', self._exchange, priority, result)
-        return oslo_messaging.NotificationResult.HANDLED
+
+def _ids(batch: Sequence[Any]) -> list[Any]:
+    return [(m.message or {}).get('message_id')
+            if isinstance(m.message, Mapping) else None for m in batch]
 
 
 class NotificationListener:
-    """The oslo.messaging listeners of one bridge process.
+    """The notification listeners of one bridge process.
 
     Built in ``__init__``, connected in :meth:`start`, drained in
-    :meth:`stop` (listeners stop taking messages, then in-flight batches
-    finish and are acked, then the transport closes).
+    :meth:`stop` (workers finish their batches, which are acked, the rest
+    is requeued, then the connections close).
     """
 
-    def __init__(self, conf: cfg.ConfigOpts, pipeline: Pipeline) -> None:
+    def __init__(self, conf: cfg.ConfigOpts, pipeline: Pipeline,
+                 pending: Callable[[], int] | None = None) -> None:
+        """``pending()`` counts the pending executions, for
+        ``[listener] max_pending_executions``."""
         self._conf = conf
         self._pipeline = pipeline
         self._targets = parse_targets(conf.listener.targets)
+        self._gate = (PendingGate(pending,
+                                  conf.listener.max_pending_executions)
+                      if pending is not None else None)
         self._transport: oslo_messaging.Transport | None = None
-        self._listeners: list[Any] = []
+        self._servers: list[EagerBatchServer] = []
+
+    @property
+    def prefetch(self) -> int:
+        """Messages one exchange's listener may hold unacked."""
+        return prefetch(self._conf)
 
     def start(self) -> None:
         self._transport = oslo_messaging.get_notification_transport(
             self._conf)
+        _set_prefetch(self._conf, self.prefetch)
         for exchange, topics in self._targets.items():
-            targets = [oslo_messaging.Target(exchange=exchange, topic=topic)
-                       for topic in topics]
-            listener = oslo_messaging.get_batch_notification_listener(
-                self._transport, targets,
-                [_Endpoint(exchange, self._pipeline)],
-                executor='threading', allow_requeue=True,
-                pool=queue_name(self._conf.listener.pool, exchange),
-                batch_size=self._conf.listener.batch_size,
-                batch_timeout=self._conf.listener.batch_timeout)
-            listener.start()
-            self._listeners.append(listener)
-            LOG.info('Listening on exchange %s, topics %s, queue %s',
-                     exchange, ', '.join(topics),
-                     queue_name(self._conf.listener.pool, exchange))
+            server = self._server(exchange, topics)
+            server.start()
+            self._servers.append(server)
+            LOG.info('Listening on exchange %s, topics %s, queue %s '
+                     '(prefetch %d)', exchange, ', '.join(topics),
+                     queue_name(self._conf.listener.pool, exchange),
+                     self.prefetch)
 
-    def stop(self) -> None:
-        drain(self._listeners)
-        self._listeners = []
+    def _server(self, exchange: str, topics: Sequence[str]
+                ) -> EagerBatchServer:
+        transport = self._transport
+        assert transport is not None
+        pairs = [(oslo_messaging.Target(exchange=exchange, topic=topic),
+                  priority) for topic in topics for priority in PRIORITIES]
+        pool = queue_name(self._conf.listener.pool, exchange)
+        poll_timeout = self._conf.listener.batch_timeout
+
+        def make_listener() -> Any:
+            # The one private call: the driver's listener without oslo's
+            # server around it (see the module doc). Batch size 1: the
+            # poll thread hands over each message as it arrives.
+            return transport._listen_for_notifications(
+                pairs, pool, 1, poll_timeout)
+
+        stopping = threading.Event()
+        return EagerBatchServer(
+            exchange, make_listener,
+            _Intake(exchange, self._pipeline, stopping, self._gate),
+            self._conf.listener.batch_size, self._conf.listener.threads,
+            self.prefetch, stopping)
+
+    def stop(self, timeout: float | None = None) -> None:
+        for server in self._servers:
+            server.stopping.set()
+        for server in self._servers:
+            server.stop(timeout)
+        self._servers = []
         if self._transport is not None:
             self._transport.cleanup()
             self._transport = None
+
+
+def prefetch(conf: cfg.ConfigOpts) -> int:
+    """``batch_size * (threads + 1)``: a batch per worker, one arriving."""
+    return conf.listener.batch_size * (conf.listener.threads + 1)
+
+
+def _set_prefetch(conf: cfg.ConfigOpts, count: int) -> None:
+    """Default the rabbit driver's prefetch to ``count``; an operator's
+    ``[oslo_messaging_rabbit] rabbit_qos_prefetch_count`` wins."""
+    try:
+        conf.set_default('rabbit_qos_prefetch_count', count,
+                         group='oslo_messaging_rabbit')
+    except (cfg.NoSuchOptError, cfg.NoSuchGroupError):
+        pass  # Another driver (fake://): the server's buffer bounds it.

@@ -6,7 +6,11 @@ returns, and the listener acks the batch only after that: a crash at any
 point redelivers the batch, and the journal's uniqueness on message_id and
 (message_id, subscription) makes the redelivery add nothing twice.
 
-A poison message must not hold its batch hostage: when the journal refuses
+A poison message must not hold its batch hostage. A filter that raises is
+no match for its subscription (the matcher guards every filter call and
+reports it); the failure is kept with the event in the journal. Any other
+exception on one notification parks that notification as rejected. When
+the journal refuses
 a batch for its content (:class:`~pratai_bridge.journal.RecordRefused`),
 each event is recorded alone and the ones refused again are parked as
 rejected, so the rest are acked. Only when the journal cannot record at
@@ -22,6 +26,7 @@ import dataclasses
 import json
 import logging
 import uuid
+from collections.abc import Collection
 from collections.abc import Iterable
 from collections.abc import Mapping
 from collections.abc import Callable
@@ -48,7 +53,23 @@ class Recorder(Protocol):
 
     def record(self, events: Sequence[Event],
                matches: Sequence[tuple[Event, Subscription]],
-               rejected: Sequence[Rejected]) -> int: ...
+               rejected: Sequence[Rejected],
+               filter_errors: Mapping[str, Sequence[Mapping[str, str]]]
+               | None = None) -> int: ...
+
+
+class _Batch:
+    """What one call of :meth:`Pipeline.handle` gathers before its commit."""
+
+    def __init__(self, rejected: Sequence[Rejected]) -> None:
+        # Rejected before the pipeline (undecodable) count as received.
+        self.undecodable = len(rejected)
+        self.rejected = list(rejected)
+        self.events: list[Event] = []
+        self.matches: list[tuple[Event, Subscription]] = []
+        # message id -> the filters that raised on it (dicts for the journal)
+        self.filter_errors: dict[str, list[dict[str, str]]] = {}
+        self.dropped = 0
 
 
 @dataclasses.dataclass(frozen=True)
@@ -100,69 +121,110 @@ class Pipeline:
                         messages: Iterable[Mapping[str, Any]]
                         ) -> BatchResult:
         """Handle a batch as a batch listener endpoint receives it."""
+        return self.handle_listened(exchange,
+                                    ((priority, m) for m in messages))
+
+    def handle_listened(self, exchange: str,
+                        messages: Iterable[tuple[str, Any]],
+                        priorities: Collection[str] | None = None
+                        ) -> BatchResult:
+        """Handle ``(priority, message)`` pairs from one exchange, each
+        message as a notification endpoint receives it, in one commit.
+
+        With ``priorities``, a message of another priority is parked.
+        """
         notifications: list[Notification] = []
         rejected: list[Rejected] = []
-        for message in messages:
+        for priority, message in messages:
             try:
+                if priorities is not None and priority not in priorities:
+                    raise decode.DecodeError(
+                        f'unknown priority {priority!r}')
                 notifications.append(
                     decode.from_listener(exchange, priority, message))
             except decode.DecodeError as exc:
                 rejected.append(_reject(exchange, message, exc))
+            except Exception as exc:
+                LOG.exception('A message from exchange %s failed to decode; '
+                              'parking it', exchange)
+                rejected.append(_reject(exchange, message,
+                                        f'{type(exc).__name__}: {exc}'))
         return self.handle(notifications, rejected)
 
     def handle(self, notifications: Sequence[Notification],
                rejected: Sequence[Rejected] = ()) -> BatchResult:
         """Normalize, match and journal ``notifications`` in one commit.
 
-        Raises whatever the journal raises: the caller must then not ack.
+        A notification that fails on its own (it cannot be normalized, or
+        anything else raises on it) is parked as rejected; a filter that
+        raises is no match for its subscription and is kept with the event.
+        Raises whatever the journal raises when it cannot record the whole
+        batch: the caller must then not ack.
         """
+        batch = _Batch(rejected)
         matcher = self._matcher
-        undecodable = len(rejected)
-        rejected = list(rejected)
-        events: list[Event] = []
-        matches: list[tuple[Event, Subscription]] = []
-        dropped = 0
         for notification in notifications:
             if (not self._record_unmatched and notification.event_type
                     and not matcher.could_match(notification.event_type)):
-                dropped += 1
+                batch.dropped += 1
                 continue
             try:
-                event = self._normalizers.normalize(notification)
+                self._add(batch, matcher, notification)
             except NormalizationError as exc:
-                rejected.append(_reject(notification.exchange,
-                                        dataclasses.asdict(notification),
-                                        exc))
-                continue
-            event, found = self._stage.match(matcher, notification, event)
-            for subscription in found:
-                LOG.debug('Event %s (%s) matches subscription %s',
-                          event.message_id, event.event_type,
-                          subscription.name)
-            if found or self._record_unmatched:
-                events.append(event)
-            else:
-                dropped += 1
-            matches.extend((event, sub) for sub in found)
-        try:
-            new = self._journal.record(events, matches, rejected)
-        except RecordRefused as exc:
-            LOG.warning('Journal refused a batch of %d events (%s); '
-                        'recording them one by one', len(events), exc)
-            new, parked = self._record_each(events, matches, rejected)
-            rejected.extend(parked)
+                batch.rejected.append(_reject(
+                    notification.exchange, dataclasses.asdict(notification),
+                    exc))
+            except Exception as exc:
+                # Not the journal's fault: this message alone is parked,
+                # its batch goes on.
+                LOG.exception('Notification %s (%s) failed in the pipeline; '
+                              'parking it', notification.message_id,
+                              notification.event_type)
+                batch.rejected.append(_reject(
+                    notification.exchange, dataclasses.asdict(notification),
+                    f'{type(exc).__name__}: {exc}'))
+        new = self._commit(batch)
         if new and self._on_new_executions is not None:
             self._on_new_executions()
         return BatchResult(
-            received=len(notifications) + undecodable,
-            recorded=len(events), dropped=dropped, rejected=len(rejected),
-            matched=len(matches), new_executions=new,
-            matches=tuple(matches))
+            received=len(notifications) + batch.undecodable,
+            recorded=len(batch.events), dropped=batch.dropped,
+            rejected=len(batch.rejected), matched=len(batch.matches),
+            new_executions=new, matches=tuple(batch.matches))
 
-    def _record_each(self, events: Sequence[Event],
-                     matches: Sequence[tuple[Event, Subscription]],
-                     rejected: Sequence[Rejected]
-                     ) -> tuple[int, list[Rejected]]:
+    def _add(self, batch: '_Batch', matcher: Matcher,
+             notification: Notification) -> None:
+        """Normalize and match one notification into ``batch``."""
+        event = self._normalizers.normalize(notification)
+        event, result = self._stage.match(matcher, notification, event)
+        found = result.subscriptions
+        for subscription in found:
+            LOG.debug('Event %s (%s) matches subscription %s',
+                      event.message_id, event.event_type, subscription.name)
+        if result.failures:
+            batch.filter_errors[event.message_id] = [
+                dataclasses.asdict(f) for f in result.failures]
+        # An event a filter raised on is kept, so the failure is.
+        if found or result.failures or self._record_unmatched:
+            batch.events.append(event)
+        else:
+            batch.dropped += 1
+        batch.matches.extend((event, sub) for sub in found)
+
+    def _commit(self, batch: '_Batch') -> int:
+        """Record ``batch`` in one transaction, or one by one when the
+        journal refuses it for its content; returns new executions."""
+        try:
+            return self._journal.record(batch.events, batch.matches,
+                                        batch.rejected, batch.filter_errors)
+        except RecordRefused as exc:
+            LOG.warning('Journal refused a batch of %d events (%s); '
+                        'recording them one by one', len(batch.events), exc)
+            new, parked = self._record_each(batch)
+            batch.rejected.extend(parked)
+            return new
+
+    def _record_each(self, batch: '_Batch') -> tuple[int, list[Rejected]]:
         """Record one at a time; park what the journal refuses.
 
         Returns the new executions and what was parked in place of the
@@ -170,16 +232,19 @@ class Pipeline:
         """
         new = 0
         parked: list[Rejected] = []
-        for event in events:
-            mine = [m for m in matches if m[0] is event]
+        for event in batch.events:
+            mine = [m for m in batch.matches if m[0] is event]
+            errors = batch.filter_errors.get(event.message_id)
             try:
-                new += self._journal.record([event], mine, [])
+                new += self._journal.record(
+                    [event], mine, [],
+                    {event.message_id: errors} if errors else None)
             except RecordRefused as exc:
                 # Under an id of our own: the sender's may be the culprit.
                 parked.append(_reject(event.exchange, event.as_document(),
                                       f'the journal refused it: {exc}',
                                       trust_id=False))
-        for one in list(rejected) + parked:
+        for one in list(batch.rejected) + parked:
             try:
                 self._journal.record([], [], [one])
             except RecordRefused as exc:

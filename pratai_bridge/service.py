@@ -89,7 +89,8 @@ class BridgeService:
         self.dispatcher = Dispatcher(
             conf, self.journal, self.store, self.runner,
             lambda: self.pipeline.matcher.by_name, self.clients.handoff())
-        self.listener = NotificationListener(conf, self.pipeline)
+        self.listener = NotificationListener(conf, self.pipeline,
+                                             self.journal.count_pending)
         self.metrics = Metrics()
         self.api = self._build_api() if conf.api.enabled else None
         # One reload at a time (SIGHUP and the watcher may both ask), so
@@ -133,7 +134,8 @@ class BridgeService:
         self._stop_api()
         if self.watcher is not None:
             self.watcher.stop()
-        self.listener.stop()
+        # Bounded: a batch the journal will not take is requeued.
+        self.listener.stop(self._conf.dispatcher.stop_timeout or None)
         drained = self.dispatcher.stop(
             self._conf.dispatcher.stop_timeout or None)
         if drained:

@@ -37,9 +37,29 @@ OPTS: list[cfg.Opt] = [
     cfg.FloatOpt('batch_timeout',
                  default=0.05,
                  min=0.01,
-                 help='Seconds to wait for a batch to fill before handling '
-                      'what has arrived: the most latency batching adds to '
-                      'a lone notification. Needs a restart.'),
+                 help='Seconds an idle listener waits for a message before '
+                      'it sends the acks of the batches finished meanwhile. '
+                      'No notification waits for it: batches are taken '
+                      'eagerly (everything that has arrived, up to '
+                      'batch_size, as soon as a thread is free). Needs a '
+                      'restart.'),
+    cfg.IntOpt('threads',
+               default=2,
+               min=1,
+               help='Threads handling batches, per exchange. RabbitMQ '
+                    'hands each exchange\'s listener at most '
+                    'batch_size * (threads + 1) unacked notifications (a '
+                    'batch per thread and one arriving; an explicit '
+                    '[oslo_messaging_rabbit] rabbit_qos_prefetch_count '
+                    'wins), which bounds the memory a backlog can take. '
+                    'Needs a restart.'),
+    cfg.IntOpt('max_pending_executions',
+               default=10000,
+               min=0,
+               help='While more executions than this are pending in the '
+                    'journal, the listener takes no new batches (RabbitMQ '
+                    'keeps the backlog) until the dispatcher catches up. '
+                    '0: no bound. Needs a restart.'),
 ]
 
 

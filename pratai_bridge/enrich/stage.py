@@ -28,15 +28,13 @@ whole (two threads may both compute it after a reload, harmlessly).
 
 import dataclasses
 import logging
-from collections.abc import Mapping
-from collections.abc import Sequence
 from typing import Protocol
 
 from pratai_bridge import chain
 from pratai_bridge.events.model import Event
 from pratai_bridge.events.model import Notification
 from pratai_bridge.matcher import Matcher
-from pratai_bridge.subscriptions.model import Subscription
+from pratai_bridge.matcher import MatchResult
 
 __all__ = ['MatchStage', 'ServerLookup', 'SERVER', 'is_instance_event']
 
@@ -68,6 +66,8 @@ class _Asking:
     subset: Matcher | None
     #: subscription name -> its place in the matcher (results keep it)
     position: dict[str, int]
+    #: the names of the asking subscriptions
+    names: frozenset[str]
 
 
 class MatchStage:
@@ -81,22 +81,23 @@ class MatchStage:
         self._asking: _Asking | None = None
 
     def match(self, matcher: Matcher, notification: Notification,
-              event: Event) -> tuple[Event, list[Subscription]]:
-        """(the event to journal, the subscriptions it matches)."""
+              event: Event) -> tuple[Event, MatchResult]:
+        """(the event to journal, what it matches: the subscriptions and
+        the filters that raised, as :meth:`Matcher.match_event`)."""
         cause = chain.cause_of(notification.ctxt)
         if cause is not None:
             event = dataclasses.replace(event, cause=cause)
-        found = matcher.match(event)
+        result = matcher.match_event(event)
         asking = self._subset(matcher)
         if (asking is None or not is_instance_event(event)
                 or not asking.could_match(event.event_type)):
-            return event, found
+            return event, result
         server = self._servers.server(event) if self._servers else None
         if server is not None:
             event = dataclasses.replace(
                 event, enrichment={**event.enrichment, SERVER: server})
-        return event, _merge(self._asking_of(matcher).position, found,
-                             asking.match(event))
+        return event, _merge(self._asking_of(matcher), result,
+                             asking.match_event(event))
 
     def _subset(self, matcher: Matcher) -> Matcher | None:
         return self._asking_of(matcher).subset
@@ -108,7 +109,8 @@ class MatchStage:
             known = _Asking(matcher, Matcher(wanting) if wanting else None,
                             {s.name: i for i, s in
                              enumerate(matcher.subscriptions)}
-                            if wanting else {})
+                            if wanting else {},
+                            frozenset(s.name for s in wanting))
             self._asking = known
             if wanting and self._servers is None:
                 LOG.warning('Subscriptions %s ask for enrich: [server] but '
@@ -118,10 +120,16 @@ class MatchStage:
         return known
 
 
-def _merge(position: Mapping[str, int], plain: Sequence[Subscription],
-           enriched: Sequence[Subscription]) -> list[Subscription]:
-    """The non-asking matches of ``plain`` and the asking ones of
-    ``enriched``, in subscription order (as the matcher returns them)."""
-    merged = [s for s in plain if SERVER not in s.enrich]
-    merged.extend(enriched)
-    return sorted(merged, key=lambda s: position[s.name])
+def _merge(asking: _Asking, plain: MatchResult,
+           enriched: MatchResult) -> MatchResult:
+    """What the non-asking subscriptions found in ``plain`` and the
+    asking ones in ``enriched``, in subscription order (as the matcher
+    returns them)."""
+    position = asking.position
+    found = [s for s in plain.subscriptions if SERVER not in s.enrich]
+    found.extend(enriched.subscriptions)
+    failures = [f for f in plain.failures
+                if f.subscription not in asking.names]
+    failures.extend(enriched.failures)
+    return MatchResult(tuple(sorted(found, key=lambda s: position[s.name])),
+                       tuple(failures))

@@ -1,4 +1,12 @@
-"""The journal's SQLAlchemy engine, with SQLite set up for one writer."""
+"""The journal's SQLAlchemy engine, with SQLite set up for one writer.
+
+SQLite runs in WAL mode with ``synchronous=FULL``: every commit syncs the
+WAL to disk before it returns, so a batch the listener acked survives a
+power loss, not only a crash of the process (``NORMAL``, WAL's usual
+setting, syncs only at checkpoints: a power loss may take the last
+commits, already acked, with it). ``benchmarks/intake.py --sync`` measures
+what FULL costs.
+"""
 
 from typing import Any
 
@@ -7,6 +15,9 @@ from sqlalchemy import pool
 
 # Seconds a SQLite writer from another process waits for the lock.
 SQLITE_BUSY_TIMEOUT = 30
+#: SQLite's synchronous setting (see the module doc); benchmarks may
+#: override it to measure the difference, nothing else should.
+SQLITE_SYNCHRONOUS = 'FULL'
 
 
 def make_engine(url: sa.URL, memory: bool) -> sa.Engine:
@@ -37,7 +48,7 @@ def _sqlite_connect(dbapi_connection: Any, record: Any) -> None:
     cursor = dbapi_connection.cursor()
     try:
         cursor.execute('PRAGMA journal_mode=WAL')
-        cursor.execute('PRAGMA synchronous=NORMAL')
+        cursor.execute(f'PRAGMA synchronous={SQLITE_SYNCHRONOUS}')
         cursor.execute('PRAGMA foreign_keys=ON')
     finally:
         cursor.close()

@@ -4,6 +4,7 @@ cannot deadlock each other on PostgreSQL).
 """
 
 import datetime
+from collections.abc import Mapping
 from collections.abc import Sequence
 from typing import Any
 
@@ -14,8 +15,11 @@ from pratai_bridge.subscriptions.model import Subscription
 
 
 def event_rows(events: Sequence[Event],
-                matches: Sequence[tuple[Event, Subscription]],
-                now: datetime.datetime) -> list[dict[str, Any]]:
+               matches: Sequence[tuple[Event, Subscription]],
+               now: datetime.datetime,
+               filter_errors: Mapping[str, Sequence[Mapping[str, str]]]
+               ) -> list[dict[str, Any]]:
+    """``filter_errors``: by message id, the filters that raised on it."""
     unique = {event.message_id: event for event in events}
     for event, _ in matches:
         unique.setdefault(event.message_id, event)
@@ -32,11 +36,14 @@ def event_rows(events: Sequence[Event],
         'exchange': event.exchange,
         'document': event.as_document(),
         'received_at': now,
+        'filter_errors': (
+            [dict(error) for error in filter_errors[event.message_id]]
+            if event.message_id in filter_errors else None),
     } for _, event in sorted(unique.items())]
 
 
 def execution_rows(matches: Sequence[tuple[Event, Subscription]],
-                    now: datetime.datetime) -> list[dict[str, Any]]:
+                   now: datetime.datetime) -> list[dict[str, Any]]:
     unique = {(event.message_id, sub.name): (event, sub)
               for event, sub in matches}
     return [{
@@ -56,7 +63,7 @@ def execution_rows(matches: Sequence[tuple[Event, Subscription]],
 
 
 def rejected_rows(rejected: Sequence[Rejected],
-                   now: datetime.datetime) -> list[dict[str, Any]]:
+                  now: datetime.datetime) -> list[dict[str, Any]]:
     unique = {item.message_id: item for item in rejected}
     return [{
         'message_id': item.message_id,

@@ -36,6 +36,7 @@ import socket
 import threading
 from collections.abc import Collection
 from collections.abc import Iterator
+from collections.abc import Mapping
 from collections.abc import Sequence
 from typing import Any
 
@@ -121,11 +122,16 @@ class Execution:
 
 @dataclasses.dataclass(frozen=True)
 class StoredEvent:
-    """An Event as journaled, with when it arrived and its document."""
+    """An Event as journaled, with when it arrived and its document.
+
+    ``filter_errors`` lists the filters that raised on it as it arrived,
+    each ``{"subscription", "filter", "error"}``: they counted as no match.
+    """
 
     event: Event
     received_at: datetime.datetime
     document: dict[str, Any]
+    filter_errors: tuple[dict[str, str], ...] = ()
 
 
 @dataclasses.dataclass(frozen=True)
@@ -231,17 +237,23 @@ class Journal:
 
     def record(self, events: Sequence[Event],
                matches: Sequence[tuple[Event, Subscription]],
-               rejected: Sequence[Rejected]) -> int:
+               rejected: Sequence[Rejected],
+               filter_errors: Mapping[str, Sequence[Mapping[str, str]]]
+               | None = None) -> int:
         """Journal one batch in one transaction; returns new executions.
 
         Each match's event is journaled even when absent from ``events``.
+        ``filter_errors`` maps a message id to the filters that raised on
+        that event (``{"subscription", "filter", "error"}`` each), kept
+        with the event.
         Raises RecordRefused when the rows themselves are at fault (a value
         the database or JSON cannot hold); other errors (the database is
         away, locked...) propagate as they are, for the caller to retry.
         """
         now = datetime.datetime.now(datetime.UTC)
         try:
-            event_rows = _rows.event_rows(events, matches, now)
+            event_rows = _rows.event_rows(events, matches, now,
+                                          filter_errors or {})
             execution_rows = _rows.execution_rows(matches, now)
             rejected_rows = _rows.rejected_rows(rejected, now)
         except (TypeError, ValueError) as exc:
@@ -414,6 +426,13 @@ class Journal:
             return [StoredRejected(**row._asdict())
                     for row in conn.execute(query)]
 
+    def count_pending(self) -> int:
+        """Pending executions (an indexed count), for intake's bound."""
+        query = sa.select(sa.func.count()).select_from(_EXECUTIONS).where(
+            _EXECUTIONS.c.status == 'pending')
+        with self._read() as conn:
+            return conn.execute(query).scalar_one()
+
     def counts(self) -> dict[str, int]:
         """Rows per kind: ``events``, ``rejected``, ``executions`` (all)
         and one key per execution status (0 when none), e.g. ``pending``.
@@ -456,8 +475,9 @@ def _now() -> datetime.datetime:
 def _stored_event(row: dict[str, Any]) -> StoredEvent:
     document = row.pop('document')
     received_at = row.pop('received_at')
+    filter_errors = tuple(row.pop('filter_errors', None) or ())
     event = Event(payload=document.get('payload'),
                   details=document.get('details') or {},
                   enrichment=enrichment_of(document), **row)
     return StoredEvent(event=event, received_at=received_at,
-                       document=document)
+                       document=document, filter_errors=filter_errors)

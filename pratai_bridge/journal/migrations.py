@@ -79,8 +79,14 @@ def _v4_warm_and_build_wait(connection: sa.Connection) -> None:
                  sa.Column('build_wait', sa.Float()))
 
 
-def _v5_chain(connection: sa.Connection) -> None:
-    """Version 5: the loop guard's request id, cause and depth of each
+def _v5_filter_errors(connection: sa.Connection) -> None:
+    """Version 5: the filters that raised on an event, kept with it."""
+    _add_columns(connection, 'events',
+                 sa.Column('filter_errors', models.JSONText()))
+
+
+def _v6_chain(connection: sa.Connection) -> None:
+    """Version 6: the loop guard's request id, cause and depth of each
     execution (see :mod:`pratai_bridge.chain`), indexed for the lookups
     of the causes of a batch and of ``executions show``."""
     _add_columns(connection, 'executions',
@@ -97,7 +103,8 @@ STEPS: tuple[Step, ...] = (
     (2, _v2_dispatch),
     (3, _v3_unbounded_text),
     (4, _v4_warm_and_build_wait),
-    (5, _v5_chain),
+    (5, _v5_filter_errors),
+    (6, _v6_chain),
 )
 
 # Any constant will do: it names "the journal migration" to PostgreSQL so

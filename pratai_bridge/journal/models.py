@@ -131,6 +131,11 @@ class EventRow(Base):
     document: orm.Mapped[Any] = orm.mapped_column(JSONText)
     received_at: orm.Mapped[datetime.datetime] = orm.mapped_column(
         UTCDateTime)
+    # Since schema version 5: the filters that raised on this event, each
+    # {"subscription", "filter", "error"} (they counted as no match); None
+    # when none did.
+    filter_errors: orm.Mapped[Any] = orm.mapped_column(JSONText,
+                                                       nullable=True)
 
 
 class RejectedRow(Base):
@@ -206,11 +211,11 @@ class ExecutionRow(Base):
     # did not wait).
     warm: orm.Mapped[bool | None] = orm.mapped_column(sa.Boolean)
     build_wait: orm.Mapped[float | None] = orm.mapped_column(sa.Float)
-    # Since schema version 5, the loop guard (pratai_bridge.chain): the
+    # Since schema version 6, the loop guard (pratai_bridge.chain): the
     # execution's OpenStack request id (req-<uuid>, handed to the
     # function); the request id of the execution whose calls caused its
     # event (None: no execution of ours did); and how many executions
-    # precede it in that chain (0 for a root, None before version 5).
+    # precede it in that chain (0 for a root, None before version 6).
     request_id: orm.Mapped[str | None] = orm.mapped_column(sa.String(64))
     cause: orm.Mapped[str | None] = orm.mapped_column(sa.String(64))
     depth: orm.Mapped[int | None] = orm.mapped_column(sa.Integer)

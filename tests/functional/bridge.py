@@ -21,15 +21,20 @@ EXCHANGES = ('nova', 'swift', 'aodh')
 class Bridge:
     """A configured bridge: its files, its daemon, its admin CLI."""
 
-    def __init__(self, root: pathlib.Path, extra_conf: str = '') -> None:
+    def __init__(self, root: pathlib.Path, extra_conf: str = '',
+                 transport_url: str = rabbit.URL) -> None:
+        """``transport_url``: another broker (a private one, see
+        :mod:`tests.functional.private_services`)."""
         self.root = root
+        #: environment variables the daemon and CLI get on top of ours
+        self.env: dict[str, str] = {}
         self.pool = rabbit.new_pool()
         self.subscriptions = root / 'subscriptions.d'
         self.subscriptions.mkdir(parents=True, exist_ok=True)
         self.log = root / 'bridge.log'
         self.conf = root / 'pratai-bridge.conf'
         self.conf.write_text(f"""[DEFAULT]
-transport_url = {rabbit.URL}
+transport_url = {transport_url}
 state_path = {root}
 log_file = {self.log}
 debug = true
@@ -58,7 +63,8 @@ directory = {self.subscriptions}
             self.process = subprocess.Popen(
                 [str(BIN / 'pratai-bridge'), '--config-file',
                  str(self.conf)],
-                stdout=subprocess.DEVNULL, stderr=stderr)
+                stdout=subprocess.DEVNULL, stderr=stderr,
+                env=dict(os.environ, **self.env))
         self.wait_for_log('pratai-bridge started', timeout)
 
     def log_text(self) -> str:
@@ -102,7 +108,7 @@ directory = {self.subscriptions}
             [str(BIN / 'pratai-bridge-manage'), '--config-file',
              str(self.conf), *args],
             capture_output=True, text=True, timeout=120,
-            env=dict(os.environ))
+            env=dict(os.environ, **self.env))
         if check and result.returncode != 0:
             raise AssertionError(
                 f'pratai-bridge-manage {" ".join(args)} exited '

@@ -32,8 +32,10 @@ def make_bridge(tmp_path, publisher):
     """Build (not start) bridges with their own pool; cleaned up after."""
     made = []
 
-    def make(extra_conf: str = '', name: str = 'bridge'):
-        made.append(bridge_mod.Bridge(tmp_path / name, extra_conf))
+    def make(extra_conf: str = '', name: str = 'bridge',
+             transport_url: str = rabbit.URL):
+        made.append(bridge_mod.Bridge(tmp_path / name, extra_conf,
+                                      transport_url))
         return made[-1]
 
     yield make

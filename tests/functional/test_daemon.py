@@ -172,6 +172,13 @@ def test_bad_notifications_are_parked_and_the_daemon_goes_on(make_bridge,
     publisher.publish('swift', 'notifications', 'info',
                       'ceilometermiddleware', 'objectstore.http.request',
                       'this is not a payload')
+    # A priority oslo does not know (oslo's own dispatcher drops it).
+    rabbit.publish_raw('swift', 'notifications.info', json.dumps({
+        'oslo.version': '2.0', 'oslo.message': json.dumps({
+            'message_id': 'm-bogus-priority', 'publisher_id': 'swift',
+            'event_type': 'objectstore.http.request', 'priority': 'BOGUS',
+            'payload': {}, 'timestamp': '2026-11-28 03:02:20.653504'})
+    }).encode())
     _publish_sample(publisher, 'nova-versioned/instance-create-end.json',
                     'nova', 'versioned_notifications')
     assert len(bridge.wait_for_executions(1)) == 1
@@ -180,6 +187,9 @@ def test_bad_notifications_are_parked_and_the_daemon_goes_on(make_bridge,
         rejected = journal.list_rejected()
     finally:
         journal.stop()
+    bogus = [r for r in rejected if r.message_id == 'm-bogus-priority']
+    assert len(bogus) == 1 and 'priority' in bogus[0].reason
+    rejected = [r for r in rejected if r not in bogus]
     assert [r.event_type for r in rejected] == ['objectstore.http.request']
     assert rejected[0].exchange == 'swift'
     assert rejected[0].reason

@@ -5,6 +5,7 @@ import sqlalchemy as sa
 
 from pratai_bridge.events.model import Notification
 from pratai_bridge.events.normalize import Normalizers
+from pratai_bridge.filters.base import Filter
 from pratai_bridge.filters.event_type import EventTypeFilter
 from pratai_bridge.journal import Journal
 from pratai_bridge.matcher import Matcher
@@ -74,8 +75,74 @@ def test_an_unreadable_payload_is_parked(journal):
     assert [r.message_id for r in journal.list_rejected()] == ['m-bad']
 
 
+class _RaisingFilter(Filter):
+    """A third-party filter with a bug on events of instance i-1."""
+
+    name = 'buggy'
+
+    def match(self, document):
+        if document['payload']['instance_id'] == 'i-1':
+            raise KeyError('flavor')
+        return True
+
+
+BUGGY = Subscription(name='buggy', function='hello', filters=(
+    EventTypeFilter('compute.instance.create.end'), _RaisingFilter(None)))
+
+
+def test_a_raising_filter_is_no_match_and_kept_with_the_event(journal,
+                                                              caplog):
+    pipeline = Pipeline(Normalizers(), Matcher([BUGGY, CREATED]), journal)
+    result = pipeline.handle([_notification(n) for n in range(3)])
+    # Every event went on to the other subscription, and the batch was
+    # committed: buggy matched the two events it did not raise on.
+    assert (result.received, result.recorded, result.rejected,
+            result.new_executions) == (3, 3, 0, 5)
+    assert sorted((e.message_id, e.subscription)
+                  for e in journal.list_executions()) == [
+        ('m-0', 'buggy'), ('m-0', 'created'), ('m-1', 'created'),
+        ('m-2', 'buggy'), ('m-2', 'created')]
+    assert journal.get_event('m-1').filter_errors == ({
+        'subscription': 'buggy', 'filter': 'buggy',
+        'error': "KeyError: 'flavor'"},)
+    assert journal.get_event('m-0').filter_errors == ()
+    (logged,) = [r for r in caplog.records if 'raised on event' in
+                 r.getMessage()]
+    assert 'm-1' in logged.getMessage() and 'buggy' in logged.getMessage()
+    assert logged.exc_info is not None
+
+
+def test_an_event_a_filter_raised_on_is_kept_even_unmatched(journal):
+    only_buggy = Subscription(name='buggy', function='hello',
+                              filters=(_RaisingFilter(None),))
+    pipeline = Pipeline(Normalizers(), Matcher([only_buggy]), journal,
+                        record_unmatched=False)
+    result = pipeline.handle([_notification(1)])
+    assert (result.recorded, result.new_executions) == (1, 0)
+    assert journal.get_event('m-1').filter_errors[0]['subscription'] == (
+        'buggy')
+
+
+class _BrokenNormalizers(Normalizers):
+    """A normalizer plugin with a bug (not a NormalizationError)."""
+
+    def normalize(self, notification):
+        if notification.message_id == 'm-1':
+            raise AttributeError('oops')
+        return super().normalize(notification)
+
+
+def test_any_other_failure_parks_only_that_message(journal):
+    pipeline = Pipeline(_BrokenNormalizers(), Matcher([CREATED]), journal)
+    result = pipeline.handle([_notification(n) for n in range(3)])
+    assert (result.rejected, result.new_executions) == (1, 2)
+    (parked,) = journal.list_rejected()
+    assert (parked.message_id, parked.reason) == ('m-1',
+                                                  'AttributeError: oops')
+
+
 class _AwayJournal:
-    def record(self, events, matches, rejected):
+    def record(self, events, matches, rejected, filter_errors=None):
         raise sa.exc.OperationalError('INSERT', {}, Exception('gone'))
 
 

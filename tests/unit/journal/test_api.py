@@ -35,6 +35,13 @@ def test_start_creates_directory_and_uses_wal(journal_url, journal):
         assert conn.execute('PRAGMA journal_mode').fetchone() == ('wal',)
 
 
+def test_every_commit_is_synced_to_disk(journal):
+    # synchronous=FULL (2) on the journal's own connections: a pragma of
+    # the connection, so a fresh sqlite3 connection would not show it.
+    with journal._engine.connect() as conn:
+        assert conn.exec_driver_sql('PRAGMA synchronous').scalar() == 2
+
+
 def test_other_databases_are_refused():
     with pytest.raises(ValueError, match='mysql'):
         Journal('mysql://user@localhost/db')
