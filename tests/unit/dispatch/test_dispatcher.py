@@ -10,6 +10,9 @@ import pytest
 from oslo_config import cfg
 
 from pratai_bridge import chain
+from pratai_bridge.credentials import CredentialError
+from pratai_bridge.credentials import CredentialUnavailable
+from pratai_bridge.credentials import Handoff
 from pratai_bridge.conf import dispatcher as dispatcher_conf
 from pratai_bridge.conf import runner as runner_conf
 from pratai_bridge.dispatch import Dispatcher
@@ -167,9 +170,10 @@ class Harness:
             'on-create': Subscription(name='on-create', function='hello')}
         self.dispatcher = None
 
-    def start(self):
+    def start(self, handoff=None):
         self.dispatcher = Dispatcher(self.conf, self.journal, self.store,
-                                     self.runner, lambda: self.subscriptions)
+                                     self.runner, lambda: self.subscriptions,
+                                     handoff)
         self.dispatcher.start()
         return self.dispatcher
 
@@ -529,3 +533,35 @@ def test_a_failing_sweep_does_not_stop_the_dispatcher(harness):
     harness.runner = _SweepingRunner(RunnerError('engine away'))
     harness.start()
     assert harness.finished(harness.record(1)[0]).status == 'succeeded'
+
+
+class RefusingBroker:
+    """A broker whose credential gives no token: ``error`` is raised."""
+
+    def __init__(self, error):
+        self.error = error
+
+    def token_for(self, name, timeout):
+        raise self.error
+
+
+def test_a_credential_refused_is_an_error_not_retried(harness):
+    harness.subscriptions['on-create'] = Subscription(
+        name='on-create', function='hello', credential='autoscaler')
+    harness.start(Handoff(RefusingBroker(CredentialError('wrong secret'))))
+    execution = harness.finished(harness.record(1)[0])
+    assert (execution.status, execution.attempts) == ('error', 1)
+    assert 'wrong secret' in execution.error
+    assert harness.runner.calls == []
+
+
+def test_keystone_away_is_retried(harness):
+    harness.subscriptions['on-create'] = Subscription(
+        name='on-create', function='hello', credential='autoscaler',
+        delivery=Delivery(max_attempts=2))
+    harness.start(Handoff(RefusingBroker(
+        CredentialUnavailable('keystone cannot be reached'))))
+    execution = harness.finished(harness.record(1)[0])
+    assert (execution.status, execution.attempts) == ('error', 2)
+    assert 'keystone cannot be reached' in execution.error
+    assert harness.runner.calls == []
