@@ -4,8 +4,10 @@ Each round uploads, with the real builder on the real Docker engine and a
 local store:
 
 * ``create, first``: a zip never seen, its image absent and no layer of
-  its requirements cached: the host downloads the wheel (pip's own HTTP
-  cache helps, as it would on any host), the engine installs it offline,
+  its requirements cached: the host downloads the wheel (from
+  ``--index-url``, by default an index on disk holding pratai-tiny, so
+  nothing leaves this machine; pip's cache lives in the scratch HOME of
+  each run, so it never helps), the engine installs it offline,
   adds the code; then the zip is stored;
 * ``create, requirements cached``: another zip with the same
   requirements, while the first one's image exists: the requirements'
@@ -20,7 +22,8 @@ requirement layers too), so the next round starts cold again. The
 runtime image must exist (``pratai-bridge-manage runtime build``); it is
 not timed.
 
-Usage: python benchmarks/build.py [--runs 5] [--requirement six]
+Usage: python benchmarks/build.py [--runs 5] [--requirement pratai-tiny]
+                                  [--index-url URL]
 Prints each round and the medians.
 """
 
@@ -40,6 +43,7 @@ from pratai_bridge import deploy  # noqa: E402
 from pratai_bridge.functions.store.local import LocalStore  # noqa: E402
 from pratai_bridge.runners.docker import DockerRunner  # noqa: E402
 from tests.unit.functions.zips import make_zip  # noqa: E402
+from tests.unit.runners.helpers import local_index  # noqa: E402
 from tests.unit.runners.helpers import make_conf  # noqa: E402
 
 MANAGE = pathlib.Path(sys.executable).parent / 'pratai-bridge-manage'
@@ -77,7 +81,9 @@ def command(config: pathlib.Path, path: pathlib.Path) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('--runs', type=int, default=5)
-    parser.add_argument('--requirement', default='six')
+    parser.add_argument('--requirement', default='pratai-tiny')
+    parser.add_argument('--index-url', help='[builder] pip_index_url '
+                        '(default: an index on disk with pratai-tiny)')
     args = parser.parse_args()
     rows: dict[str, list[float]] = {}
     for case in CASES:
@@ -85,7 +91,8 @@ def main() -> None:
         rows[f'{case} (command)'] = []
     with tempfile.TemporaryDirectory(prefix='pratai-build-bench-') as tmp:
         workdir = pathlib.Path(tmp)
-        conf = make_conf(workdir)
+        index = args.index_url or local_index(workdir / 'index')
+        conf = make_conf(workdir, f'[builder]\npip_index_url = {index}\n')
         config = workdir / 'pratai-bridge.conf'
         store, runner = LocalStore(conf), DockerRunner(conf)
         runner.builder.ensure_runtime_image(progress=print)

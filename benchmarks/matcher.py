@@ -6,21 +6,29 @@ then read, validated and compiled (timed, and timed again end to end
 through ``service.load_matcher``: what a start, a SIGHUP or a watched
 change runs); then events shaped like the samples (Nova legacy and
 versioned, Swift PUT and GET, Aodh transitions and updates, over 500
-projects) are matched for
-a while by the compiled matcher and by a linear scan over the same
-subscriptions (every filter of every subscription), in the same process.
+projects) are matched by the compiled matcher and by a linear scan over
+the same subscriptions (every filter of every subscription), in the same
+process.
 
 Subscriptions mix the operators: exact values, prefixes, suffixes, numeric
 ranges, anything-but, exists, wildcards, ``$or`` and ``any``; 49 in 50
 are scoped to one of 500 projects, as in a real cloud, so an event matches
 a handful.
 
+Each size loads in a process of its own (so its resident memory is its
+own), then the sizes take turns: every round times each size for
+``--seconds``, compiled then linear, so a change in the machine's load
+hits all sizes alike, and the ratios are taken per round (the rate at N
+over the rate at the smallest size, compiled over linear) before their
+median.
+
 Usage: python benchmarks/matcher.py [--sizes 10,1000,10000,100000]
-       [--seconds 2]
+       [--seconds 1] [--rounds 5]
 Prints per size: load (read+validate) and compile times, the reload time
 (all files new, and one file of 1,000 changed with the others cached),
-resident memory after the first load, events/s compiled and linear, their
-ratio, and matches per event.
+resident memory after the first load, the medians of events/s compiled
+and linear and of their ratio, and matches per event; then the rate at
+each size over the rate at the smallest, per round and their median.
 """
 
 import argparse
@@ -28,6 +36,7 @@ import json
 import pathlib
 import random
 import resource
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -165,8 +174,8 @@ def linear_scan(subscriptions, event):
             and all(f.match(document) for f in s.filters)]
 
 
-def _rate(match, events, seconds: float) -> tuple[float, int]:
-    """Events/s over at least ``seconds`` (and one pass), and matches."""
+def _rate(match, events, seconds: float) -> tuple[float, float]:
+    """Events/s over at least ``seconds`` (and one pass), matches/event."""
     done = matched = 0
     start = time.perf_counter()
     while True:
@@ -174,9 +183,10 @@ def _rate(match, events, seconds: float) -> tuple[float, int]:
             matched += len(match(event))
             done += 1
             if done % 64 == 0 and time.perf_counter() - start > seconds:
-                return done / (time.perf_counter() - start), matched
-        if time.perf_counter() - start > seconds:
-            return done / (time.perf_counter() - start), matched
+                break
+        elapsed = time.perf_counter() - start
+        if elapsed > seconds:
+            return done / elapsed, matched / done
 
 
 def _conf(directory: pathlib.Path) -> cfg.ConfigOpts:
@@ -195,8 +205,8 @@ def _rss_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def measure(size: int, seconds: float) -> dict:
-    """One size, in this process."""
+def load(size: int) -> tuple[dict, list, Matcher]:
+    """Write, load and compile one size, in this process (timed)."""
     with tempfile.TemporaryDirectory() as tmp:
         directory = pathlib.Path(tmp)
         write_files(directory, size)
@@ -219,54 +229,116 @@ def measure(size: int, seconds: float) -> dict:
         reload_start = time.perf_counter()
         service.load_matcher(_conf(directory), cache)
         reload_one_s = time.perf_counter() - reload_start
+    return ({'size': size, 'load_s': loaded - start,
+             'compile_s': compiled - loaded, 'reload_s': reload_s,
+             'reload_one_file_s': reload_one_s, 'rss_mib': rss,
+             'rss_growth_mib': rss - rss_before},
+            subscriptions, matcher)
+
+
+def child(size: int) -> None:
+    """Load one size, then time rounds as the parent asks (stdin lines).
+
+    Each size lives in its own process (so its resident memory is its
+    own) and waits while another size is timed, so rounds of different
+    sizes alternate under the same load of the machine.
+    """
+    stats, subscriptions, matcher = load(size)
     rng = random.Random(7)
     events = [_event(rng, i) for i in range(3000)]
     # The same answers, or the comparison means nothing.
-    for event in events[:200]:
+    for event in events[:300]:
         assert matcher.match(event) == linear_scan(subscriptions, event)
-    rate, matched = _rate(matcher.match, events, seconds)
-    linear_rate, _ = _rate(lambda e: linear_scan(subscriptions, e),
-                           events[:max(20, 3000 // max(1, size // 10))],
-                           seconds)
-    return {'size': size, 'load_s': loaded - start,
-            'compile_s': compiled - loaded, 'reload_s': reload_s,
-            'reload_one_file_s': reload_one_s,
-            'rss_mib': rss, 'rss_growth_mib': rss - rss_before,
-            'events_per_s': rate, 'linear_per_s': linear_rate,
-            'matches_per_event': matched / max(1, round(rate * seconds))}
+    linear_events = events[:max(20, 3000 // max(1, size // 10))]
+    print(json.dumps(stats), flush=True)
+    for command in sys.stdin:
+        kind, seconds = command.split()
+        if kind == 'compiled':
+            rate, matched = _rate(matcher.match, events, float(seconds))
+        else:
+            rate, matched = _rate(
+                lambda e: linear_scan(subscriptions, e), linear_events,
+                float(seconds))
+        print(json.dumps({'rate': rate, 'matched': matched}), flush=True)
+
+
+def _ask(process: subprocess.Popen, command: str) -> dict:
+    process.stdin.write(command + '\n')
+    process.stdin.flush()
+    return json.loads(process.stdout.readline())
+
+
+def _start(size: int) -> tuple[subprocess.Popen, dict]:
+    process = subprocess.Popen(
+        [sys.executable, __file__, '--child', str(size)],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL, text=True)
+    return process, json.loads(process.stdout.readline())
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('--sizes', default='10,1000,10000,100000')
-    parser.add_argument('--seconds', type=float, default=2.0)
+    parser.add_argument('--seconds', type=float, default=1.0,
+                        help='length of one timed round')
+    parser.add_argument('--rounds', type=int, default=5)
     parser.add_argument('--child', type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child is not None:
-        print(json.dumps(measure(args.child, args.seconds)))
+        child(args.child)
         return
-    results = []
-    for size in (int(s) for s in args.sizes.split(',')):
-        out = subprocess.run(
-            [sys.executable, __file__, '--child', str(size),
-             '--seconds', str(args.seconds)],
-            check=True, capture_output=True, text=True).stdout
-        result = json.loads(out.splitlines()[-1])
-        results.append(result)
+    sizes = [int(s) for s in args.sizes.split(',')]
+    children = {}
+    try:
+        for size in sizes:
+            children[size] = _start(size)
+        rates: dict[int, dict[str, list[float]]] = {
+            size: {'compiled': [], 'linear': [], 'matches': []}
+            for size in sizes}
+        for _round in range(args.rounds):
+            # Alternate sizes within every round: a change in the load of
+            # the machine hits every size alike.
+            for size in sizes:
+                process = children[size][0]
+                for kind in ('compiled', 'linear'):
+                    found = _ask(process, f'{kind} {args.seconds}')
+                    rates[size][kind].append(found['rate'])
+                    if kind == 'compiled':
+                        rates[size]['matches'].append(found['matched'])
+    finally:
+        for process, _stats in children.values():
+            process.stdin.close()
+            process.wait()
+    _report(sizes, {size: children[size][1] for size in sizes}, rates,
+            args.rounds)
+
+
+def _report(sizes: list[int], stats: dict[int, dict],
+            rates: dict[int, dict[str, list[float]]], rounds: int) -> None:
+    median = statistics.median
+    print(f'medians of {rounds} alternating rounds')
+    for size in sizes:
+        result, rate = stats[size], rates[size]
+        compiled, linear = median(rate['compiled']), median(rate['linear'])
+        ratios = [c / lin for c, lin in zip(rate['compiled'], rate['linear'],
+                                            strict=True)]
         print(f"{size:>7} subscriptions: load {result['load_s']:6.2f} s, "
               f"compile {result['compile_s']:6.2f} s, "
               f"reload {result['reload_s']:6.2f} s "
               f"(one file changed {result['reload_one_file_s']:5.2f} s), "
               f"RSS {result['rss_mib']:6.0f} MiB, "
-              f"{result['events_per_s']:9.0f} events/s compiled, "
-              f"{result['linear_per_s']:9.1f} linear "
-              f"(x{result['events_per_s'] / result['linear_per_s']:.0f}), "
-              f"{result['matches_per_event']:.2f} matches/event",
-              flush=True)
-    smallest = results[0]['events_per_s']
-    for result in results[1:]:
-        print(f"  rate at {result['size']} / rate at {results[0]['size']}"
-              f" = {result['events_per_s'] / smallest:.2f}")
+              f"{compiled:9.0f} events/s compiled, "
+              f"{linear:9.1f} linear (x{median(ratios):.0f}), "
+              f"{median(rate['matches']):.2f} matches/event", flush=True)
+    smallest = sizes[0]
+    for size in sizes[1:]:
+        # The ratio of each round's pair, then their median.
+        ratios = [big / small for big, small in zip(
+            rates[size]['compiled'], rates[smallest]['compiled'],
+            strict=True)]
+        print(f'  rate at {size} / rate at {smallest} = '
+              f'{statistics.median(ratios):.2f} (rounds: '
+              + ', '.join(f'{r:.2f}' for r in ratios) + ')')
 
 
 if __name__ == '__main__':

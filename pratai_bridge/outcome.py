@@ -18,6 +18,7 @@ INVALID_FUNCTION = 'invalid_function'
 EVENT_GONE = 'event_missing'
 BUILD_FAILED = 'build_failed'
 ATTEMPTS_EXHAUSTED = 'attempts_exhausted'
+PAYLOAD_TOO_LARGE = 'payload_too_large'
 CREDENTIAL_REFUSED = 'credential_refused'
 #: ...and these another attempt may do better at.
 STORE_UNAVAILABLE = 'store_unavailable'
@@ -30,12 +31,13 @@ TIMED_OUT = 'timed_out'
 #: the codes that no retry can mend
 PERMANENT = frozenset({SUBSCRIPTION_GONE, FUNCTION_GONE, INVALID_FUNCTION,
                        EVENT_GONE, BUILD_FAILED, ATTEMPTS_EXHAUSTED,
-                       CREDENTIAL_REFUSED})
+                       PAYLOAD_TOO_LARGE, CREDENTIAL_REFUSED})
 
 __all__ = ['ATTEMPTS_EXHAUSTED', 'BUILD_FAILED', 'CREDENTIAL_REFUSED',
            'CREDENTIAL_UNAVAILABLE', 'DISPATCHER_ERROR', 'ERROR',
            'EVENT_GONE', 'FAILED', 'FUNCTION_FAILED', 'FUNCTION_GONE',
-           'INVALID_FUNCTION', 'Outcome', 'PERMANENT', 'RUNNER_FAILED',
+           'INVALID_FUNCTION', 'Outcome', 'PAYLOAD_TOO_LARGE', 'PERMANENT',
+           'RUNNER_FAILED',
            'STORE_UNAVAILABLE', 'SUBSCRIPTION_GONE', 'SUCCEEDED', 'TIMEOUT',
            'TIMED_OUT', 'code_of']
 

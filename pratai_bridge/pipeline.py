@@ -86,8 +86,10 @@ class BatchResult:
     matched: int = 0
     #: executions the journal did not already have
     new_executions: int = 0
-    #: the matched pairs, for callers that show them (the CLI)
-    matches: tuple[tuple[Event, Subscription], ...] = ()
+    #: the matched pairs, for callers that show them (the CLI); not in
+    #: repr, which the listener logs: events carry payloads
+    matches: tuple[tuple[Event, Subscription], ...] = dataclasses.field(
+        default=(), repr=False)
 
 
 class Pipeline:

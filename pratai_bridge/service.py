@@ -16,6 +16,7 @@ from collections.abc import Callable
 
 from oslo_config import cfg
 
+from pratai_bridge import _gc
 from pratai_bridge import ingress
 from pratai_bridge import openstack
 from pratai_bridge.enrich import MatchStage
@@ -49,8 +50,10 @@ def load_matcher(conf: cfg.ConfigOpts,
         LOG.warning('[subscriptions] directory %s does not exist: no '
                     'subscriptions', directory)
     started = time.monotonic()
-    subscriptions = loader.load_directory(directory, cache=cache)
-    matcher = Matcher(subscriptions)
+    # One pause for both: the objects they make are walked once, at the end.
+    with _gc.paused():
+        subscriptions = loader.load_directory(directory, cache=cache)
+        matcher = Matcher(subscriptions)
     LOG.info('Loaded %d subscriptions from %s (read, checked and compiled '
              'in %.2f s)', len(subscriptions), directory,
              time.monotonic() - started)
@@ -105,6 +108,7 @@ class BridgeService:
         self.dispatcher.wake()
 
     def start(self) -> None:
+        self.runner.check()  # what it cannot honour stops the start
         self.journal.start()
         self.dispatcher.start()
         self.listener.start()

@@ -14,6 +14,7 @@ from pratai_bridge.conf import listener
 from pratai_bridge.conf import nova
 from pratai_bridge.conf import paths
 from pratai_bridge.conf import runner
+from pratai_bridge.conf import sandbox
 from pratai_bridge.conf import store
 from pratai_bridge.conf import strict
 from pratai_bridge.conf import subscriptions
@@ -22,7 +23,7 @@ CONF = cfg.CONF
 
 #: every option module, in the order the sample config lists them
 MODULES = (paths, strict, listener, subscriptions, journal, dispatcher, store,
-           runner, nova, credentials, api)
+           runner, sandbox, nova, credentials, api)
 
 
 def register_opts(conf: cfg.ConfigOpts, auth: bool = True) -> None:

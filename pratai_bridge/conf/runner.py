@@ -140,11 +140,16 @@ BUILDER_OPTS = [
                     'image (http://deb.debian.org/debian). Default: '
                     'Debian\'s own, as apt would use.'),
     cfg.StrOpt('pip_index_url',
+               # May hold a user and password: never logged.
+               secret=True,
                help='Package index the host downloads functions\' '
                     'requirements from (pip --index-url). Default: pip\'s '
-                    'own configuration. Containers never reach an index: '
-                    'the host downloads wheels and the image build installs '
-                    'them offline.'),
+                    'own, PyPI. pip runs with an environment built from '
+                    'nothing (PATH, a scratch HOME) and reads no pip '
+                    'configuration file, so this is the only index it '
+                    'uses. Containers never reach an index: the host '
+                    'downloads wheels and the image build installs them '
+                    'offline.'),
     cfg.StrOpt('python_version',
                default='3.11',
                help='Python version of the runtime image; requirement '

@@ -134,6 +134,10 @@ def _run(conf: cfg.ConfigOpts, runner: runners.Runner, builds: Builds,
     except runners.BuildFailed as exc:
         return error(outcome_mod.BUILD_FAILED, f'build: {exc}',
                      function.version, wait)
+    except runners.PayloadTooLarge as exc:  # never handed over
+        return error(outcome_mod.PAYLOAD_TOO_LARGE,
+                     f'{outcome_mod.PAYLOAD_TOO_LARGE}: {exc}',
+                     function.version, wait)
     except runners.RunnerError as exc:
         return error(outcome_mod.RUNNER_FAILED, f'runner: {exc}',
                      function.version, wait)

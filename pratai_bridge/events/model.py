@@ -19,9 +19,12 @@ class Notification:
     priority: str
     publisher_id: str | None
     event_type: str | None
-    payload: Any
+    # Left out of repr (and so of any log line naming a notification):
+    # payloads and contexts carry tokens and passwords.
+    payload: Any = dataclasses.field(repr=False)
     metadata: Mapping[str, Any]
-    ctxt: Mapping[str, Any] = dataclasses.field(default_factory=dict)
+    ctxt: Mapping[str, Any] = dataclasses.field(default_factory=dict,
+                                                repr=False)
 
     @property
     def message_id(self) -> str | None:
@@ -56,8 +59,10 @@ class Event:
     project_id: str | None
     user_id: str | None
     resource_id: str | None
-    payload: Any
-    details: Mapping[str, Any] = dataclasses.field(default_factory=dict)
+    # Left out of repr, as the Notification's: secrets may be in there.
+    payload: Any = dataclasses.field(repr=False)
+    details: Mapping[str, Any] = dataclasses.field(default_factory=dict,
+                                                   repr=False)
     exchange: str | None = None
     enrichment: Mapping[str, Any] = dataclasses.field(default_factory=dict)
     cause: str | None = None
@@ -105,4 +110,4 @@ class Rejected:
     exchange: str | None
     event_type: str | None
     reason: str
-    raw: Any
+    raw: Any = dataclasses.field(repr=False)

@@ -12,7 +12,6 @@ import pathlib
 import zipfile
 
 from pratai_bridge.functions import package as package_mod
-from pratai_bridge.functions import requirements as requirements_mod
 from pratai_bridge.functions.model import Function
 
 __all__ = ['UnpackError', 'Unpacked', 'unpack']
@@ -45,7 +44,6 @@ def unpack(function: Function, package: bytes, destination: pathlib.Path,
         info = package_mod.inspect(
             package, function.spec.handler, max_files=max_files,
             max_uncompressed=max_uncompressed_mb * _MIB)
-        wanted = requirements_mod.check_requirements(info.requirements or '')
     except package_mod.PackageError as exc:
         raise UnpackError(f'{function.ref}: {exc}') from exc
     if info.sha256 != function.sha256:
@@ -56,7 +54,7 @@ def unpack(function: Function, package: bytes, destination: pathlib.Path,
     except OSError as exc:  # a full disk, a directory we may not write
         raise UnpackError(f'{function.ref}: cannot unpack its zip in '
                           f'{destination}: {exc}') from exc
-    return Unpacked(info, tuple(wanted))
+    return Unpacked(info, info.specifiers)
 
 
 def _extract(package: bytes, files: tuple[str, ...],

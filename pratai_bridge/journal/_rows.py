@@ -1,6 +1,8 @@
 """The rows :meth:`Journal.record <pratai_bridge.journal.api.Journal.record>`
 inserts, one per key, sorted by key (see the api module: sorted inserts
-cannot deadlock each other on PostgreSQL).
+cannot deadlock each other on PostgreSQL). What is stored of a message
+(an event's document, a rejected notification's raw message) is scrubbed
+of its secrets first (:mod:`pratai_bridge.events.scrub`).
 """
 
 import datetime
@@ -11,6 +13,7 @@ from typing import Any
 from pratai_bridge import chain
 from pratai_bridge.events.model import Event
 from pratai_bridge.events.model import Rejected
+from pratai_bridge.events.scrub import scrub
 from pratai_bridge.subscriptions.model import Subscription
 
 
@@ -34,7 +37,7 @@ def event_rows(events: Sequence[Event],
         'user_id': event.user_id,
         'resource_id': event.resource_id,
         'exchange': event.exchange,
-        'document': event.as_document(),
+        'document': scrub(event.as_document()),
         'received_at': now,
         'filter_errors': (
             [dict(error) for error in filter_errors[event.message_id]]
@@ -71,6 +74,6 @@ def rejected_rows(rejected: Sequence[Rejected],
         'exchange': item.exchange,
         'event_type': item.event_type,
         'reason': item.reason,
-        'raw': item.raw,
+        'raw': scrub(item.raw),
         'received_at': now,
     } for _, item in sorted(unique.items())]

@@ -18,10 +18,20 @@ branches name, so its cost follows the event and the few subscriptions
 that could match it, not how many there are: a subscription that cannot
 match is never looked at.
 
+The trie is walked one field at a time (:mod:`._states`): the nodes an
+event has reached together take each field once, through one state whose
+transitions are remembered as events need them (where an exact value, the
+presence of a field, a numeric slot or the set of children reached leads),
+so the common field costs one read and one dict lookup however many rules
+share it.
+
 Invariants
 
-* A Matcher is immutable: every attribute is set in ``__init__`` and
-  nothing writes to it, or to what it holds, afterwards.
+* What a Matcher answers never changes: its subscriptions, entries and
+  trie are set in ``__init__`` and nothing writes to them afterwards. The
+  one thing that grows is the automaton's memory of transitions
+  (:mod:`._states`), each a pure function of the trie, bounded in size
+  whatever the events (past its bounds it computes and forgets).
 * :meth:`Matcher.match` returns exactly what a linear scan over all
   subscriptions would (every filter's ``match`` on the document, a filter
   that raises counting as False), in the order the subscriptions were given
@@ -51,10 +61,13 @@ Where the index is not the whole answer
 
 Concurrency
 
-* ``match``, ``match_event`` and ``could_match`` only read, take no lock
-  and may run in any number of threads at once; per-event state lives on
-  the caller's stack. Filters promise the same (see
-  :class:`pratai_bridge.filters.Filter`).
+* ``match``, ``match_event`` and ``could_match`` take no lock and may run
+  in any number of threads at once; per-event state lives on the caller's
+  stack. Filters promise the same (see
+  :class:`pratai_bridge.filters.Filter`). The automaton's states are
+  stored, each complete, with one dict assignment (atomic under the GIL);
+  two threads that build the same state at once build equal ones, and
+  either serves.
 * A reload builds a new Matcher from the new files, away from the readers,
   and the owner replaces its reference in one assignment
   (``Pipeline.set_matcher``). A reader that took the old reference
@@ -64,8 +77,15 @@ Where it departs from aws/event-ruler, and why
 
 * event-ruler's Machine lets one writer add and delete rules on a live
   machine, under a lock, with readers running. We rebuild: subscriptions
-  change by whole files, a rebuild of 10,000 takes well under a second,
-  and an immutable matcher needs no reader/writer protocol at all.
+  change by whole files, a rebuild is a reload away from the readers
+  (``benchmarks/matcher.py`` times it), and a matcher whose answers never
+  change needs no reader/writer protocol at all.
+* event-ruler's NameState automaton is built when rules are added; ours
+  is built from the trie as events need it (an eager one would multiply
+  out every project by every rule of no project at load time), and
+  remembers only what the tables bound (exact values, slots, children
+  sets), not the values of fields such as object names that rarely
+  repeat.
 * event-ruler matches strings byte by byte through one automaton per
   field (the ByteMachine), which makes every wildcard and prefix cost the
   same. In Python a dict lookup per prefix length beats a byte automaton
@@ -86,15 +106,14 @@ import logging
 import types
 from collections.abc import Mapping
 from collections.abc import Sequence
-from typing import Any
 
 from pratai_bridge import _gc
 from pratai_bridge.events.model import Event
 from pratai_bridge.filters import _index
-from pratai_bridge.filters._conditions import value_key
 from pratai_bridge.filters import project as project_filter
 from pratai_bridge.filters.base import Filter
 from pratai_bridge.matcher import _read
+from pratai_bridge.matcher import _states
 from pratai_bridge.matcher import _trie
 from pratai_bridge.subscriptions.model import Subscription
 
@@ -153,7 +172,7 @@ def _index_of(subscription: Subscription) -> _index.Index:
 
 
 class Matcher:
-    """Match events to subscriptions; immutable, safe to share (see above)."""
+    """Match events to subscriptions; safe to share (see above)."""
 
     def __init__(self, subscriptions: Sequence[Subscription]) -> None:
         # The subscriptions, in the order given; results keep this order.
@@ -175,6 +194,9 @@ class Matcher:
             self._root = _trie.build(
                 ((index, clause) for index, entry in enumerate(entries)
                  for clause in entry.clauses), order)
+            # The trie walked one field at a time, its states built on
+            # first use (see _states: the only thing that changes).
+            self._automaton = _states.Automaton(self._root)
 
     @property
     def subscriptions(self) -> tuple[Subscription, ...]:
@@ -241,40 +263,7 @@ class Matcher:
               ) -> tuple[list[int], bool, _read.EventFields]:
         """(candidate indexes, some read was ambiguous, the event's fields)."""
         fields = _read.EventFields(event)
-        cache: dict[int, tuple[list[Any], bool]] = {}
-        found: list[int] = []
-        ambiguous = False
-        stack = [self._root]
-        while stack:
-            node = stack.pop()
-            if node.ends:
-                found.extend(node.ends)
-            for step in node.steps:
-                read = cache.get(step.path_id)
-                if read is None:
-                    read = cache[step.path_id] = step.read(fields)
-                values, unsure = read
-                if unsure:
-                    ambiguous = True
-                elif step.only_exact and len(values) < 2:
-                    # The common step: one value (or none: the field is
-                    # not there), a dict of exact values.
-                    if values:
-                        value = values[0]
-                        reached = step.exact.get(
-                            value if value.__class__ is str
-                            else value_key(value))
-                        if reached:
-                            stack.extend(reached)
-                    continue
-                # Children go straight onto the stack; one value may reach
-                # a child by two conditions (a prefix and an exact value).
-                before = len(stack)
-                step.advance(values, unsure, stack)
-                if len(stack) - before > 1:
-                    unique = {id(n): n for n in stack[before:]}
-                    del stack[before:]
-                    stack.extend(unique.values())
+        found, ambiguous = self._automaton.walk(fields)
         return found, ambiguous, fields
 
 

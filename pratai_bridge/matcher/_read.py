@@ -22,6 +22,8 @@ from pratai_bridge.events.model import Event
 from pratai_bridge.filters import _tree
 
 _MISSING = object()
+#: What a field that is not there reads as, before its leaf values.
+MISSING = _MISSING
 
 
 def _attribute_keys() -> frozenset[str]:
@@ -103,6 +105,8 @@ def read(fields: EventFields, path: tuple[str, ...]
 
 
 _SCALARS = frozenset({str, int, float, bool, type(None)})
+#: The classes of JSON scalars (subclasses take the general read).
+SCALARS = _SCALARS
 
 Reader = Callable[[EventFields], tuple[list[Any], bool]]
 

@@ -51,7 +51,8 @@ class Step:
     __slots__ = ('path_id', 'path', 'read', 'exact', 'prefixes', 'suffixes',
                  'folded_prefixes', 'folded_suffixes', 'folded', 'guarded',
                  'bounds', 'ranges', 'tested', 'present', 'absent',
-                 'needs_fold', 'only_exact')
+                 'needs_fold', 'only_exact', 'only_presence', 'only_numeric',
+                 'edges')
 
     def __init__(self, path_id: int, path: tuple[str, ...]) -> None:
         #: The field's number (for the per-event cache) and its path.
@@ -90,6 +91,13 @@ class Step:
         self.needs_fold = False
         #: Whether the exact dict is all there is (the walk's fast path).
         self.only_exact = False
+        #: Whether only exists edges (present, absent) go on from here.
+        self.only_presence = False
+        #: Whether only numeric ranges go on from here.
+        self.only_numeric = False
+        #: The (condition, child) pairs the tables were filled from, so
+        #: steps of one field can be merged (:func:`merge`).
+        self.edges: tuple[tuple[c.Condition, Node], ...] = ()
 
     def advance(self, values: Sequence[Any], ambiguous: bool,
                 into: list['Node']) -> None:
@@ -128,8 +136,12 @@ class Step:
             into.extend(self.absent)
 
     def _numeric(self, value: float, into: list['Node']) -> None:
+        self.advance_slot(_slot(self.bounds, value), into)
+
+    def advance_slot(self, slot: int, into: list['Node']) -> None:
+        """Append the children of the ranges over one slot (see slot())."""
         ranges = self.ranges
-        node = _slot(self.bounds, value) + len(ranges) // 2
+        node = slot + len(ranges) // 2
         while node:
             found = ranges[node]
             if found:
@@ -156,6 +168,14 @@ class Step:
             _affixes(self.folded_prefixes, lowered, True, into)
         if self.folded_suffixes:
             _affixes(self.folded_suffixes, lowered, False, into)
+
+
+def slot(step: Step, value: Any) -> int:
+    """Which of a numeric step's slots a value falls in; -1: none (not a
+    finite number). Values in one slot reach the same ranges."""
+    if c.is_number(value) and isfinite(value):
+        return _slot(step.bounds, value)
+    return -1
 
 
 def _slot(bounds: list[float], value: float) -> int:
@@ -235,8 +255,18 @@ def _freeze(draft: _Draft, paths: dict[int, tuple[str, ...]]) -> Node:
         edges[path_id].extend((cond, child) for cond in conditions)
     for path_id, step in steps.items():
         _fill(step, edges[path_id])
+        step.edges = tuple(edges[path_id])
     node.steps = tuple(steps[k] for k in sorted(steps))
     return node
+
+
+def merge(steps: Sequence[Step]) -> Step:
+    """One step for the same field as ``steps``, reaching all they reach."""
+    merged = Step(steps[0].path_id, steps[0].path)
+    edges = [edge for step in steps for edge in step.edges]
+    _fill(merged, edges)
+    merged.edges = tuple(edges)
+    return merged
 
 
 class _Tables:
@@ -323,9 +353,13 @@ def _fill(step: Step, edges: list[tuple[c.Condition, Node]]) -> None:
     step.absent = _unique(tables.absent)
     step.needs_fold = bool(step.folded or step.folded_prefixes
                            or step.folded_suffixes)
-    step.only_exact = not (step.needs_fold or step.prefixes or step.suffixes
-                           or step.guarded or step.ranges or step.tested
-                           or step.present or step.absent)
+    looked_up = (step.needs_fold or step.prefixes or step.suffixes
+                 or step.guarded or step.ranges or step.tested)
+    step.only_exact = not (looked_up or step.present or step.absent)
+    step.only_presence = not (looked_up or step.exact)
+    step.only_numeric = bool(step.ranges) and not (
+        step.needs_fold or step.prefixes or step.suffixes or step.guarded
+        or step.tested or step.present or step.absent or step.exact)
 
 
 def _literal_part(condition: c.Condition) -> tuple[bool, str] | None:

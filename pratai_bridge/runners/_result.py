@@ -3,7 +3,8 @@
 The runtime (runtimes/python/pratai_runtime.py) writes one JSON line on
 stdout, ``{"status": "succeeded"|"failed"|"error", ...}``, and everything
 the function prints on stderr. A runner collects stdout whole (up to
-:data:`MAX_RESULT_BYTES`) and only the tail of stderr (:class:`Tail`), so a
+``[runner] max_result_kb``, :data:`MAX_RESULT_BYTES` by default) and only
+the tail of stderr (:class:`Tail`, marked where it was cut), so a
 function printing without end costs neither memory nor disk; then
 :func:`outcome` decides how the execution ended, from the result line
 when there is one, else from how the process ended (its timeout, the
@@ -128,7 +129,8 @@ def _decide(line: dict[str, Any] | None, stdout: Capped, ending: Ending,
         return base.FAILED, None, _out_of_memory(limits)
     if stdout.overflow:
         return base.FAILED, None, (
-            f'the result is larger than {MAX_RESULT_BYTES // 1048576} MiB')
+            f'the result is larger than {stdout.limit} bytes ([runner] '
+            'max_result_kb): not kept')
     if stdout.value().strip():
         return base.ERROR, None, ('the runtime wrote an unreadable result: '
                                   f'{stdout.value()[-200:]!r}')

@@ -2,6 +2,7 @@
 
 import abc
 import dataclasses
+import json
 from collections.abc import Callable
 from typing import Any
 
@@ -16,8 +17,9 @@ from pratai_bridge.outcome import SUCCEEDED
 from pratai_bridge.outcome import TIMEOUT
 
 __all__ = ['BuildFailed', 'ERROR', 'FAILED', 'Limits', 'NO_CONTEXT',
-           'NotPrepared', 'Outcome', 'Progress', 'RunContext', 'Runner',
-           'RunnerError', 'SUCCEEDED', 'TIMEOUT']
+           'NotPrepared', 'Outcome', 'PayloadTooLarge', 'Progress',
+           'RunContext', 'Runner', 'RunnerError', 'SUCCEEDED', 'TIMEOUT',
+           'encode_payload']
 
 #: a callable told each step of a long preparation, one line at a time
 Progress = Callable[[str], None]
@@ -33,6 +35,11 @@ class BuildFailed(RunnerError):
     zip or requirements are refused, its image build fails, the host lacks
     what it needs to build): the same attempt fails the same way until the
     function or the host changes."""
+
+
+class PayloadTooLarge(RunnerError):
+    """The payload is larger than ``[runner] max_payload_kb``: it was not
+    handed to the function, and never will be (no retry mends it)."""
 
 
 class NotPrepared(RunnerError):
@@ -115,8 +122,16 @@ class Runner(abc.ABC):
         """Run ``function`` with ``payload``; never raises for its errors.
 
         ``context`` says whom the run is for (see :class:`RunContext`).
-        Raises NotPrepared when the function must be prepared first.
+        Raises NotPrepared when the function must be prepared first, and
+        PayloadTooLarge, before anything starts, for a payload over
+        ``[runner] max_payload_kb`` (see :func:`encode_payload`).
         """
+
+    def check(self) -> None:  # noqa: B027
+        """Refuse a configuration this runner cannot honour (an OCI
+        runtime the engine does not know, say): RunnerError, its first
+        line saying what to change. Called before the bridge starts and
+        by ``config check``; may block on I/O. Optional."""
 
     def close(self) -> None:  # noqa: B027
         """Release what the runner keeps between runs (warm processes,
@@ -151,3 +166,18 @@ class Runner(abc.ABC):
         runner's subprocesses) has nothing to stop.
         """
         return 0
+
+
+def encode_payload(conf: cfg.ConfigOpts, function: Function,
+                   payload: dict[str, Any]) -> bytes:
+    """``payload`` as the JSON a runner hands over; PayloadTooLarge over
+    ``[runner] max_payload_kb``. Every runner calls it before it starts
+    anything, so the bound is the same whatever runs the function."""
+    data = json.dumps(payload, separators=(',', ':')).encode()
+    limit = conf.runner.max_payload_kb * 1024
+    if len(data) > limit:
+        raise PayloadTooLarge(
+            f'{function.ref}: the payload is {len(data)} bytes, over '
+            f'[runner] max_payload_kb ({limit} bytes): not handed to the '
+            'function')
+    return data

@@ -35,7 +35,6 @@ import contextlib
 import dataclasses
 import fcntl
 import functools
-import json
 import logging
 import os
 import pathlib
@@ -43,7 +42,6 @@ import resource
 import shutil
 import signal
 import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -57,6 +55,7 @@ from oslo_config import cfg
 from pratai_bridge import _locks
 from pratai_bridge.functions import unpack as unpack_mod
 from pratai_bridge.functions.model import Function
+from pratai_bridge.runners import _pip
 from pratai_bridge.runners import _result
 from pratai_bridge.runners import _runtime
 from pratai_bridge.runners import base
@@ -109,6 +108,7 @@ class LocalRunner(base.Runner):
     def run(self, function: Function, payload: dict[str, Any],
             limits: base.Limits,
             context: base.RunContext = base.NO_CONTEXT) -> base.Outcome:
+        data = base.encode_payload(self.conf, function, payload)
         directory = self.root / function.sha256
         if not (directory / '.ready').exists():
             raise base.NotPrepared(f'{function.ref} is not prepared')
@@ -118,8 +118,9 @@ class LocalRunner(base.Runner):
                    '--handler', function.spec.handler,
                    '--function-dir', str(directory / 'function')]
         with tempfile.TemporaryDirectory(prefix='pratai-run-') as home:
-            return _execute(command, home, json.dumps(payload).encode(),
-                            limits, self.conf.dispatcher.log_tail_bytes)
+            return _execute(command, home, data, limits,
+                            self.conf.dispatcher.log_tail_bytes,
+                            self.conf.runner.max_result_kb * 1024)
 
     @contextlib.contextmanager
     def _exclusive(self, sha256: str) -> Iterator[None]:
@@ -161,22 +162,16 @@ def _os_errors(what: str) -> Iterator[None]:
 
 def _pip_install(conf: cfg.ConfigOpts, python: pathlib.Path,
                  requirements: pathlib.Path) -> None:
-    command = [sys.executable, '-m', 'pip', '--python', str(python),
-               'install', '--disable-pip-version-check', '--no-input',
-               '-r', str(requirements)]
-    if conf.builder.pip_index_url:
-        command += ['--index-url', conf.builder.pip_index_url]
+    """pip with an environment built from nothing (see runners/_pip.py)."""
+    command = _pip.pip_command(conf, '--python', str(python), 'install',
+                               '-r', str(requirements))
     try:
-        done = subprocess.run(command, stdin=subprocess.DEVNULL,
-                              stdout=subprocess.PIPE,
-                              stderr=subprocess.STDOUT, check=False,
-                              timeout=_PIP_TIMEOUT)
+        returncode, output = _pip.run_pip(command, _PIP_TIMEOUT)
     except (OSError, subprocess.TimeoutExpired) as exc:
         raise base.RunnerError(f'pip install failed: {exc}') from exc
-    if done.returncode != 0:
+    if returncode != 0:
         raise base.BuildFailed(
-            'installing the requirements failed:\n'
-            + done.stdout.decode('utf-8', errors='replace')[-2048:])
+            'installing the requirements failed:\n' + output[-2048:])
 
 
 def _environment(command: list[str], home: str) -> dict[str, str]:
@@ -201,8 +196,9 @@ def _limit_resources(memory_bytes: int, cpu_seconds: int) -> None:
 
 
 def _execute(command: list[str], home: str, data: bytes,
-             limits: base.Limits, tail_bytes: int) -> base.Outcome:
-    stdout, stderr = _result.Capped(), _result.Tail(tail_bytes)
+             limits: base.Limits, tail_bytes: int,
+             result_bytes: int) -> base.Outcome:
+    stdout, stderr = _result.Capped(result_bytes), _result.Tail(tail_bytes)
     limit = functools.partial(_limit_resources, limits.memory_mb * _MIB,
                               int(limits.timeout_s) + 2)
     try:

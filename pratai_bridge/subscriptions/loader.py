@@ -211,9 +211,10 @@ def _parse_file(path: str, content: bytes,
             continue  # The schema errors say so.
         node = _yaml.node_at(sequence, [index])
         origin = f'{path}:{_yaml.line(node)}'
-        label = _problems.label_of(data, ['subscriptions', index])
+        label = _Label(data, index)
         built, filter_problems = _filters(item, node, label, filters)
-        filter_problems.extend(_enrich_problems(item, node, label))
+        if 'enrich' in item:
+            filter_problems.extend(_enrich_problems(item, node, label))
         found.extend(filter_problems)
         valid = index not in broken and not filter_problems
         kept.append(_Item(
@@ -225,7 +226,26 @@ def _parse_file(path: str, content: bytes,
 
 # Building subscriptions ----------------------------------------------------
 
-def _filters(item: Mapping[str, Any], node: yaml.Node, label: str,
+class _Label:
+    """Which subscription a problem is about, worded only when one is found
+    (most items have none, and a large file has many items)."""
+
+    __slots__ = ('data', 'index')
+
+    def __init__(self, data: Any, index: int) -> None:
+        self.data = data
+        self.index = index
+
+    def __str__(self) -> str:
+        return _problems.label_of(self.data, ['subscriptions', self.index])
+
+
+# The YAML node of a filter, looked up only when a problem needs its line:
+# walking the nodes for every filter of a large file cost a tenth of a load.
+_Where = Callable[[], yaml.Node]
+
+
+def _filters(item: Mapping[str, Any], node: yaml.Node, label: _Label,
              filters: stevedore.ExtensionManager,
              ) -> tuple[list[Filter], _Found]:
     """Instantiate an item's filters: (filters, (line, message) problems).
@@ -240,27 +260,39 @@ def _filters(item: Mapping[str, Any], node: yaml.Node, label: str,
     for index, spec in enumerate(specs if isinstance(specs, list) else ()):
         if not isinstance(spec, Mapping) or len(spec) != 1:
             continue
-        one = _filter(spec, _yaml.node_at(node, ['filters', index]), label,
-                      (filters, known), found)
+        one = _filter(spec, _child_of(lambda: node, 'filters', index),
+                      label, (filters, known), found)
         if one is not None:
             built.append(one)
     return built, found
 
 
+def _child_of(where: _Where, *path: Any) -> _Where:
+    return lambda: _yaml.node_at(where(), path)
+
+
 _Plugins = tuple[stevedore.ExtensionManager, frozenset[str]]
 
 
-def _filter(spec: Mapping[str, Any], node: yaml.Node, label: str,
+def _filter(spec: Mapping[str, Any], where: _Where, label: _Label,
             plugins: _Plugins, found: _Found) -> Filter | None:
     """One filter from its one-key mapping; None (and a problem) if bad."""
     ((name, argument),) = spec.items()
-    key_node, value_node = _yaml.entry(node, name) or (node, node)
+
+    def key_node() -> yaml.Node:
+        node = where()
+        return (_yaml.entry(node, name) or (node, node))[0]
+
+    def value_node() -> yaml.Node:
+        node = where()
+        return (_yaml.entry(node, name) or (node, node))[1]
+
     if name in combinators.NAMES:
         return _combinator(name, argument, value_node, label, plugins,
                            found)
     manager, known = plugins
     if name not in known:
-        found.append((_yaml.line(key_node), (
+        found.append((_yaml.line(key_node()), (
             f'{label}: unknown filter {str(name)!r}; known filters: '
             + ', '.join(sorted(known)) + '; combinators: '
             + ', '.join(sorted(combinators.NAMES)))))
@@ -271,14 +303,14 @@ def _filter(spec: Mapping[str, Any], node: yaml.Node, label: str,
         # FilterSpecError is a ValueError; a plugin may raise others.
         path = [int(index) if index else key for key, index
                 in _PATH_STEP.findall(getattr(exc, 'path', ''))]
-        found.append((_yaml.line(_yaml.node_at(value_node, path)),
+        found.append((_yaml.line(_yaml.node_at(value_node(), path)),
                       f'{label}: filter {name!r}: {exc}'))
         return None
     built.name = name
     return built
 
 
-def _combinator(name: str, argument: Any, node: yaml.Node, label: str,
+def _combinator(name: str, argument: Any, where: _Where, label: _Label,
                 plugins: _Plugins, found: _Found) -> Filter | None:
     """``any``/``all`` (a list of filters) or ``not`` (one filter)."""
     def one_key(value: Any) -> bool:
@@ -287,20 +319,20 @@ def _combinator(name: str, argument: Any, node: yaml.Node, label: str,
     if name == 'not':
         valid = one_key(argument)
         wanted = 'one filter (a mapping with one key, the filter name)'
-        children = [(argument, node)] if valid else []
+        children = [(argument, where)] if valid else []
     else:
         valid = (isinstance(argument, list) and bool(argument)
                  and all(one_key(child) for child in argument))
         wanted = ('a non-empty list of filters, each a mapping with one '
                   'key, the filter name')
-        children = [(child, _yaml.node_at(node, [index])) for index, child
+        children = [(child, _child_of(where, index)) for index, child
                     in enumerate(argument)] if valid else []
     if not valid:
-        found.append((_yaml.line(node), f'{label}: filter {name!r} needs '
-                                        f'{wanted}; got {show(argument)}'))
+        found.append((_yaml.line(where()), f'{label}: filter {name!r} needs '
+                                           f'{wanted}; got {show(argument)}'))
         return None
-    built = [_filter(child, child_node, label, plugins, found)
-             for child, child_node in children]
+    built = [_filter(child, child_where, label, plugins, found)
+             for child, child_where in children]
     if any(child is None for child in built):
         return None
     return combinators.BY_NAME[name](
@@ -308,7 +340,7 @@ def _combinator(name: str, argument: Any, node: yaml.Node, label: str,
 
 
 def _enrich_problems(item: Mapping[str, Any], node: yaml.Node,
-                     label: str) -> _Found:
+                     label: _Label) -> _Found:
     """A problem for each name in ``enrich`` that no enricher has (the
     schema reports a list that is not one of strings)."""
     names = item.get('enrich')

@@ -15,6 +15,7 @@ import pytest
 from pratai_bridge.runners.docker import LABEL
 from pratai_bridge.runners.docker import DockerRunner
 from tests.functional.unavailable import unavailable
+from tests.unit.runners.helpers import local_index
 from tests.unit.runners.helpers import make_conf
 from tests.unit.runners.helpers import make_function
 
@@ -39,7 +40,10 @@ def engine():
 
 @pytest.fixture(scope='module')
 def runner(engine, tmp_path_factory):
-    conf = make_conf(tmp_path_factory.mktemp('docker-runner'))
+    root = tmp_path_factory.mktemp('docker-runner')
+    # pip reads no configuration of this host: the index is the test's own.
+    conf = make_conf(root, '[builder]\npip_index_url = '
+                     f'{local_index(root / "index")}\n')
     made = DockerRunner(conf)
     prepared = []
     made.prepared = prepared

@@ -58,10 +58,10 @@ def main(payload=None):
     data = b"x" * (200 * 1024 * 1024)
     return len(data)
 '''
-SIX = f'''# {NONCE}
-import six
+TINY = f'''# {NONCE}
+import pratai_tiny
 def main(payload=None):
-    return {{"version": six.__version__, "file": six.__file__}}
+    return {{"value": pratai_tiny.VALUE, "file": pratai_tiny.__file__}}
 '''
 THREADS = f'''# {NONCE}
 import threading, time
@@ -214,11 +214,12 @@ def test_success_returns_the_result_and_logs(runner):
 
 
 def test_a_requirement_is_installed_from_a_host_wheel(runner, engine):
-    function = prepared(runner, 'six', {'handler.py': SIX,
-                                         'requirements.txt': 'six\n'})
+    function = prepared(runner, 'tiny', {'handler.py': TINY,
+                                          'requirements.txt': 'pratai-tiny\n'})
     outcome = runner.run(function, {}, limits())
     assert outcome.status == base.SUCCEEDED, outcome
-    assert outcome.result['file'].startswith('/opt/pratai/deps/six')
+    assert outcome.result['value'] == 42
+    assert outcome.result['file'].startswith('/opt/pratai/deps/pratai_tiny')
     # Forgetting it removes the requirements stage's image too.
     stage = {'label': f'pratai.deps-of={function.sha256}'}
     assert len(engine.images.list(filters=stage)) == 1

@@ -65,12 +65,14 @@ SWEEP_GRACE = 4 * GRACE
 
 def start(api: Any, image: str, entrypoint: list[str], function: Function,
           limits: base.Limits, context: base.RunContext, lifetime: float,
-          key: Any, warm: bool) -> Session:
+          key: Any, warm: bool, sandbox: _sandbox.Sandbox) -> Session:
     """Create and start a container of ``image``; its session.
 
     ``entrypoint`` is the image's; ``lifetime`` the seconds the container
-    may serve for. Raises the engine's errors (ImageNotFound when the
-    image is missing); a container made before a failure is removed.
+    may serve for; ``sandbox`` the operator's settings (the function
+    network must exist when ``limits.network``). Raises the engine's
+    errors (ImageNotFound when the image is missing); a container made
+    before a failure is removed.
     """
     labels = {LABEL: function.name, 'pratai.version': str(function.version),
               DEADLINE_LABEL: str(math.ceil(time.time() + lifetime
@@ -88,7 +90,8 @@ def start(api: Any, image: str, entrypoint: list[str], function: Function,
                     str(math.ceil(lifetime) + SELF_KILL_GRACE), *entrypoint],
         command=['--handler', function.spec.handler, '--serve'],
         user=_sandbox.USER, stdin_open=True,
-        host_config=_sandbox.host_config(api, limits), labels=labels,
+        host_config=_sandbox.host_config(api, limits, sandbox),
+        labels=labels,
         name=(f'pratai-{function.name}-{function.version}-'
               f'{uuid.uuid4().hex[:8]}'),
         use_config_proxy=False)['Id']

@@ -67,12 +67,15 @@ def settings(conf: cfg.ConfigOpts, function: Function) -> WarmSettings:
         max_uses=pick(spec.warm_max_uses, options.warm_max_uses))
 
 
-def key(function: Function, limits: base.Limits) -> tuple[Any, ...]:
+def key(function: Function, limits: base.Limits,
+        sandbox: Any = None) -> tuple[Any, ...]:
     """Which runs a container may serve: those of the same function
     version (never another function's, even one of the same zip) with the
-    limits it was created with; the timeout is per invocation."""
+    limits and the sandbox settings it was created with (a changed
+    setting is never served by an older container); the timeout is per
+    invocation."""
     return (function.name, function.version, function.sha256,
-            dataclasses.replace(limits, timeout_s=0.0))
+            dataclasses.replace(limits, timeout_s=0.0), sandbox)
 
 
 @dataclasses.dataclass

@@ -51,8 +51,8 @@ class Reply:
     another invocation (it said so and the streams are in step).
     """
 
-    def __init__(self, tail_bytes: int) -> None:
-        self.stdout = _result.Capped()
+    def __init__(self, tail_bytes: int, result_bytes: int) -> None:
+        self.stdout = _result.Capped(result_bytes)
         self.logs = _result.Tail(tail_bytes)
         self.line: dict[str, Any] | None = None
         self.answered = False
@@ -108,18 +108,22 @@ class Session:
         """Start reading the container's output (it was just started)."""
         self._reader.start()
 
-    def invoke(self, payload: dict[str, Any], timeout: float,
-               self_kill_after: float, tail_bytes: int) -> Reply:
+    def invoke(self, payload: bytes, timeout: float, self_kill_after: float,
+               tail_bytes: int, result_bytes: int) -> Reply:
         """Run one invocation: wait up to ``timeout`` s for its answer.
 
-        The runtime ends itself ``self_kill_after`` seconds after reading
-        the request (for a bridge that is gone). Never raises for what
-        the container does; the caller kills a timed-out one.
+        ``payload`` is JSON (one line); the answer is read up to
+        ``result_bytes``, the logs' last ``tail_bytes`` kept. The runtime
+        ends itself ``self_kill_after`` seconds after reading the request
+        (for a bridge that is gone). Never raises for what the container
+        does; the caller kills a timed-out one.
         """
-        reply = Reply(tail_bytes)
+        reply = Reply(tail_bytes, result_bytes)
         marker = f'\x1e{uuid.uuid4().hex}\x1e'
-        request = json.dumps({'payload': payload, 'timeout': self_kill_after,
-                              'end': marker}).encode() + b'\n'
+        rest = json.dumps({'timeout': self_kill_after, 'end': marker})
+        # The payload is spliced in as it was encoded (and measured).
+        request = (b'{"payload":' + payload + b',' + rest[1:].encode()
+                   + b'\n')
         with self._changed:
             self._reply, self._carry = reply, b''
             self._marker = marker.encode()

@@ -4,17 +4,18 @@ The container never reaches a package index: the host runs ``pip
 download --only-binary=:all:`` for the runtime image's Python and
 platform, and the image build installs those wheels with ``pip install
 --no-index``. Source distributions are never built: a requirement with no
-suitable wheel fails the build, and says so.
+suitable wheel fails the build, and says so. pip runs with an environment
+built from nothing and reads no configuration file (see
+:mod:`pratai_bridge.runners._pip`): only ``[builder]`` options steer it.
 """
 
-import os
 import pathlib
 import re
 import subprocess
-import sys
 
 from oslo_config import cfg
 
+from pratai_bridge.runners import _pip
 from pratai_bridge.runners.base import BuildFailed
 from pratai_bridge.runners.base import RunnerError
 
@@ -48,15 +49,11 @@ def pip_download_command(conf: cfg.ConfigOpts, requirements: pathlib.Path,
                          destination: pathlib.Path) -> list[str]:
     """The host's ``pip download`` of the wheels ``requirements`` need."""
     options = conf.builder
-    command = [sys.executable, '-m', 'pip', 'download',
-               '--disable-pip-version-check', '--no-input',
-               '--only-binary=:all:',
-               '--python-version', options.python_version,
-               '--implementation', 'cp']
+    command = _pip.pip_command(
+        conf, 'download', '--only-binary=:all:',
+        '--python-version', options.python_version, '--implementation', 'cp')
     for tag in wheel_platforms(options.wheel_platform):
         command += ['--platform', tag]
-    if options.pip_index_url:
-        command += ['--index-url', options.pip_index_url]
     return command + ['--dest', str(destination), '-r', str(requirements)]
 
 
@@ -67,13 +64,7 @@ def download_wheels(conf: cfg.ConfigOpts, requirements: pathlib.Path,
     it cannot run."""
     command = pip_download_command(conf, requirements, destination)
     try:
-        done = subprocess.run(
-            command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT, timeout=max(1.0, timeout),
-            check=False,
-            # The host's own pip configuration (index, proxy, cache)
-            # applies: this runs on the host, never in a container.
-            env=dict(os.environ, PIP_DISABLE_PIP_VERSION_CHECK='1'))
+        returncode, output = _pip.run_pip(command, max(1.0, timeout))
     except subprocess.TimeoutExpired as exc:
         raise BuildFailed(
             'downloading the requirements\' wheels took longer than the '
@@ -81,8 +72,7 @@ def download_wheels(conf: cfg.ConfigOpts, requirements: pathlib.Path,
             f'{conf.builder.build_timeout} s)') from exc
     except OSError as exc:
         raise RunnerError(f'pip download failed: {exc}') from exc
-    if done.returncode != 0:
-        output = done.stdout.decode('utf-8', errors='replace')
+    if returncode != 0:
         raise BuildFailed(
             'downloading the requirements\' wheels failed (only wheels for '
             f'Python {conf.builder.python_version} on '

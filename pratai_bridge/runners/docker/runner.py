@@ -50,7 +50,9 @@ from pratai_bridge.functions.model import Function
 from pratai_bridge.runners import _result
 from pratai_bridge.runners import base
 from pratai_bridge.runners.docker import _containers
+from pratai_bridge.runners.docker import _network
 from pratai_bridge.runners.docker import _pool
+from pratai_bridge.runners.docker import _sandbox
 from pratai_bridge.runners.docker import _sweep
 from pratai_bridge.runners.docker import builder as builder_mod
 from pratai_bridge.runners.docker._containers import BRIDGE_LABEL
@@ -80,6 +82,7 @@ class DockerRunner(base.Runner):
         super().__init__(conf)
         self.builder = builder or builder_mod.Builder(conf)
         self.pool = _pool.Pool(self._retire)
+        self.network = _network.FunctionNetwork(conf)
         self._lock = threading.Lock()
         # Guarded by _lock: zip sha256 -> the entry point of its image,
         # for the images known to exist (found, or built here).
@@ -105,27 +108,46 @@ class DockerRunner(base.Runner):
     def close(self) -> None:
         self.pool.close()
 
+    def check(self) -> None:
+        """Refuse an ``[runner] oci_runtime`` the engine does not know."""
+        wanted = self.conf.runner.oci_runtime
+        if not wanted:
+            return
+        with docker_errors_as_runner_errors('cannot ask the engine which '
+                                            'OCI runtimes it knows'):
+            known = sorted(self.builder.api.info().get('Runtimes') or {})
+        if wanted not in known:
+            raise base.RunnerError(
+                f'[runner] oci_runtime {wanted}: the Docker engine does not '
+                f'know it (it knows {", ".join(known) or "none"}); install '
+                'it and add it to the engine\'s "runtimes" (daemon.json), '
+                'or unset the option')
+
     def run(self, function: Function, payload: dict[str, Any],
             limits: base.Limits,
             context: base.RunContext = base.NO_CONTEXT) -> base.Outcome:
         _check_limits(function, limits)
+        data = base.encode_payload(self.conf, function, payload)
         warm = _pool.settings(self.conf, function)
-        wanted = _pool.key(function, limits)
+        sandbox = _sandbox.from_conf(self.conf)
+        wanted = _pool.key(function, limits, sandbox)
         session = None
         if warm.reuse:
             session = self.pool.take(wanted,
                                      time.monotonic() + limits.timeout_s)
         reused = session is not None
         if session is None:
-            session = self._start(function, limits, context, wanted, warm)
+            session = self._start(function, limits, context, wanted, warm,
+                                  sandbox)
         LOG.debug('Execution %s of %s runs in %s container %s',
                   context.execution, function.ref,
                   'a warm' if reused else 'a new', session.container[:12])
         try:
             reply = session.invoke(
-                payload, limits.timeout_s,
+                data, limits.timeout_s,
                 limits.timeout_s + _containers.SELF_KILL_GRACE,
-                self.conf.dispatcher.log_tail_bytes)
+                self.conf.dispatcher.log_tail_bytes,
+                self.conf.runner.max_result_kb * 1024)
             with docker_errors_as_runner_errors(
                     f'{function.ref}: running its container failed'):
                 outcome = _outcome(session, reply, limits)
@@ -165,18 +187,21 @@ class DockerRunner(base.Runner):
 
     def _start(self, function: Function, limits: base.Limits,
                context: base.RunContext, wanted: Any,
-               warm: _pool.WarmSettings) -> Session:
+               warm: _pool.WarmSettings,
+               sandbox: _sandbox.Sandbox) -> Session:
         lifetime = limits.timeout_s
         if warm.reuse:
             lifetime = max(lifetime, self.conf.runner.warm_lifetime)
         entrypoint = self._entrypoint(function)
         with docker_errors_as_runner_errors(
                 f'{function.ref}: cannot start its container'):
+            if limits.network:  # never without its firewall
+                self.network.ensure(self.builder.api)
             try:
                 return _containers.start(
                     self.builder.api, builder_mod.image_tag(function.sha256),
                     entrypoint, function, limits, context, lifetime, wanted,
-                    warm.reuse)
+                    warm.reuse, sandbox)
             except docker_errors.ImageNotFound as exc:
                 with self._lock:
                     self._entrypoints.pop(function.sha256, None)

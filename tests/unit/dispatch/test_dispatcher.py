@@ -26,6 +26,7 @@ from pratai_bridge.functions.store.base import StoreUnavailable
 from pratai_bridge.journal import FINAL_STATUSES
 from pratai_bridge.journal import Journal
 from pratai_bridge.runners.base import BuildFailed
+from pratai_bridge.runners.base import PayloadTooLarge
 from pratai_bridge.runners.base import Limits
 from pratai_bridge.runners.base import RunContext
 from pratai_bridge.outcome import Outcome
@@ -348,6 +349,14 @@ def test_a_failed_build_is_not_retried(harness):
     execution = harness.finished(harness.record(1)[0])
     assert (execution.status, execution.attempts) == ('error', 1)
     assert execution.error == 'build: requirements.txt line 1: ...'
+
+
+def test_a_payload_too_large_is_not_retried(harness):
+    harness.runner.script = [PayloadTooLarge('hello:1: the payload is ...')]
+    harness.start()
+    execution = harness.finished(harness.record(1)[0])
+    assert (execution.status, execution.attempts) == ('error', 1)
+    assert execution.error == 'payload_too_large: hello:1: the payload is ...'
 
 
 def test_unknown_status_from_a_runner_is_an_error(harness):

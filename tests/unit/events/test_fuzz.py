@@ -1,6 +1,7 @@
 """Junk in, DecodeError or NormalizationError out; never another error."""
 
 import json
+import os
 import re
 
 import pytest
@@ -55,7 +56,9 @@ DOCS = st.dictionaries(KEYS, JSON, max_size=8) | st.tuples(
 ).map(lambda t: {**t[0], 'event_type': t[1], 'payload': t[2]})
 EXCHANGES = st.none() | st.sampled_from(['nova', 'swift', 'aodh', 'other',
                                          ''])
-SETTINGS = settings(max_examples=100, deadline=None,
+# PRATAI_FUZZ_EXAMPLES: examples per property (a larger run, for a figure).
+SETTINGS = settings(max_examples=int(os.environ.get('PRATAI_FUZZ_EXAMPLES',
+                                                    '200')), deadline=None,
                     suppress_health_check=[HealthCheck.too_slow])
 
 

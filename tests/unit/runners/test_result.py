@@ -90,7 +90,8 @@ def test_a_huge_result_is_the_function_failure():
     outcome = _result.outcome(out, _result.Tail(10), _result.Ending(0),
                               limits(), 0.0, 1.0)
     assert outcome.status == base.FAILED
-    assert outcome.error == 'the result is larger than 4 MiB'
+    assert outcome.error == ('the result is larger than 10 bytes ([runner] '
+                             'max_result_kb): not kept')
 
 
 def test_tail_keeps_the_last_bytes_and_says_so():

@@ -3,6 +3,7 @@ speaks the runtime's serve protocol on the attach stream, and when it
 reuses or retires a container. tests/functional/test_docker_runner.py and
 test_warm_containers.py run it on the real engine."""
 
+import hashlib
 import json
 import math
 import socket
@@ -84,9 +85,23 @@ class FakeEngine:
         self.calls = []
         self.created = []
         self.containers = {}
+        self.networks = {}
+        self.runtimes = {'runc': {}, 'io.containerd.runc.v2': {}}
 
     def create_host_config(self, **kwargs):
         return kwargs
+
+    def info(self):
+        return {'Runtimes': self.runtimes}
+
+    def inspect_network(self, name):
+        if name not in self.networks:
+            raise docker_errors.NotFound('no such network')
+        return {'Options': self.networks[name]['options']}
+
+    def create_network(self, name, **kwargs):
+        self.calls.append('create network')
+        self.networks[name] = kwargs
 
     def inspect_image(self, image):
         self.calls.append('inspect image')
@@ -184,7 +199,9 @@ def test_the_container_is_locked_down(runner):
         'cap_drop': ['ALL'], 'security_opt': ['no-new-privileges'],
         'mem_limit': '96m', 'memswap_limit': '96m', 'pids_limit': 32,
         'nano_cpus': 500000000, 'network_mode': 'none', 'init': True,
-        'log_config': {'type': 'none', 'config': {}}}
+        'log_config': {'type': 'none', 'config': {}},
+        'ulimits': [{'Name': 'nofile', 'Soft': 256, 'Hard': 256},
+                    {'Name': 'nproc', 'Soft': 1024, 'Hard': 1024}]}
     assert engine.attach_params == {'stdin': 1, 'stdout': 1, 'stderr': 1,
                                     'stream': 1}
     # The payload went on stdin, in one request line, nowhere else.
@@ -240,13 +257,92 @@ def test_the_smallest_limits_run(runner):
     assert engine.created[0]['host_config']['mem_limit'] == '16m'
 
 
-def test_network_only_when_asked(runner):
+def test_network_only_when_asked_and_never_docker0(runner):
+    runner.conf.set_override('network_firewall', False, 'runner')
     engine = _engine(runner)
+    _run(runner)
     _run(runner, network=True)
-    assert engine.created[0]['host_config']['network_mode'] == 'bridge'
+    _run(runner, network=True)
+    assert [c['host_config']['network_mode'] for c in engine.created] == [
+        'none', 'pratai-functions', 'pratai-functions']
+    # Made once, with a named interface and no traffic between functions.
+    [(name, made)] = engine.networks.items()
+    assert name == 'pratai-functions'
+    assert made['options'] == {
+        'com.docker.network.bridge.name': 'pfn-' + hashlib.sha256(
+            b'pratai-functions').hexdigest()[:10],
+        'com.docker.network.bridge.enable_icc': 'false'}
+
+
+def test_a_foreign_network_of_the_same_name_is_refused(runner):
+    runner.conf.set_override('network_firewall', False, 'runner')
+    engine = _engine(runner)
+    engine.networks['pratai-functions'] = {'options': {}}
+    with pytest.raises(base.RunnerError, match='exists but is not the '
+                       "bridge's"):
+        _run(runner, network=True)
+    assert engine.created == []
+
+
+def test_the_sandbox_settings_apply(runner):
+    for name, value in (('tmp_size_mb', 64), ('nofile_limit', 100),
+                        ('nproc_limit', 500), ('oci_runtime', 'runsc')):
+        runner.conf.set_override(name, value, 'runner')
+    engine = _engine(runner)
+    _run(runner)
+    config = engine.created[0]['host_config']
+    assert config['tmpfs'] == {'/tmp': 'size=64m,mode=1777'}
+    assert config['ulimits'] == [
+        {'Name': 'nofile', 'Soft': 100, 'Hard': 100},
+        {'Name': 'nproc', 'Soft': 500, 'Hard': 500}]
+    assert config['runtime'] == 'runsc'
+
+
+def test_a_changed_sandbox_setting_is_not_served_warm(runner):
+    engine = _engine(runner)
+    function = _function()
+    _run(runner, function)
+    runner.conf.set_override('tmp_size_mb', 32, 'runner')
+    again = _run(runner, function)
+    assert again.warm is False
+    assert len(engine.created) == 2
+
+
+def test_an_unknown_oci_runtime_is_refused(runner):
+    engine = _engine(runner)
+    runner.check()  # none set: nothing asked
+    runner.conf.set_override('oci_runtime', 'runsc', 'runner')
+    with pytest.raises(base.RunnerError, match=(
+            r'^\[runner\] oci_runtime runsc: the Docker engine does not '
+            r'know it \(it knows io.containerd.runc.v2, runc\)')):
+        runner.check()
+    engine.runtimes['runsc'] = {'path': '/usr/bin/runsc'}
+    runner.check()
+
+
+def test_a_payload_over_its_bound_is_never_handed_over(runner):
+    runner.conf.set_override('max_payload_kb', 1, 'runner')
+    engine = _engine(runner)
+    with pytest.raises(base.PayloadTooLarge, match=(
+            'hello:3: the payload is 1032 bytes, over .runner. '
+            r'max_payload_kb \(1024 bytes\): not handed to the function')):
+        _run(runner, payload={'x': 'y' * 1024})
+    assert engine.calls == []
+    # At the bound, it runs.
+    assert _run(runner, payload={'x': 'y' * 1016}).status == base.SUCCEEDED
+
+
+def test_a_result_over_its_bound_fails(runner):
+    runner.conf.set_override('max_result_kb', 1, 'runner')
+    _engine(runner)
+    outcome = _run(runner, payload={'x': 'y' * 2048})
+    assert (outcome.status, outcome.error) == (
+        base.FAILED, 'the result is larger than 1024 bytes ([runner] '
+        'max_result_kb): not kept')
 
 
 def test_a_container_that_does_not_read_times_out(runner):
+    runner.conf.set_override('max_payload_kb', 8192, 'runner')
     engine = _engine(runner, 'deaf')
     started = time.monotonic()
     outcome = _run(runner, _function(), {'big': 'x' * (4 * 1024 * 1024)},

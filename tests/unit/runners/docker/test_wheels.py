@@ -1,12 +1,14 @@
 """The host's pip download of a function's wheels."""
 
 import os
+import tempfile
 
 import pytest
 
 from pratai_bridge.runners.base import BuildFailed
 from pratai_bridge.runners.base import RunnerError
 from pratai_bridge.runners.docker import _wheels as wheels_mod
+from tests.unit.runners.helpers import local_index
 from tests.unit.runners.helpers import make_conf
 
 
@@ -75,3 +77,59 @@ def test_a_download_past_the_build_s_time_is_a_failed_build(conf, tmp_path,
     with pytest.raises(BuildFailed, match='took longer than the build may'):
         wheels_mod.download_wheels(conf, tmp_path / 'requirements.txt',
                                    tmp_path / 'wheels', -5)
+
+
+SECRET = 'pratai-secret-7f3a9c'
+
+
+@pytest.fixture
+def bridge_environment(monkeypatch, tmp_path):
+    """The bridge's environment holds a secret and pip settings that
+    would change what pip does, were it to see them."""
+    monkeypatch.setenv('PRATAI_TEST_SECRET', SECRET)
+    monkeypatch.setenv('OS_PASSWORD', SECRET)
+    monkeypatch.setenv('PIP_INDEX_URL', f'file:///nonexistent/{SECRET}')
+    monkeypatch.setenv('PIP_EXTRA_INDEX_URL', f'file:///{SECRET}/x')
+    monkeypatch.setenv('PIP_NO_INDEX', '1')
+    config = tmp_path / 'pip.conf'
+    config.write_text(f'[global]\nindex-url = file:///{SECRET}/simple\n')
+    monkeypatch.setenv('PIP_CONFIG_FILE', str(config))
+
+
+def test_pip_gets_an_environment_built_from_nothing(monkeypatch, tmp_path):
+    seen = {}
+
+    def run(command, **kwargs):
+        seen.update(kwargs)
+        return wheels_mod.subprocess.CompletedProcess(command, 0, b'')
+
+    monkeypatch.setenv('PRATAI_TEST_SECRET', SECRET)
+    monkeypatch.setattr(wheels_mod.subprocess, 'run', run)
+    (tmp_path / 'requirements.txt').write_text('six\n')
+    wheels_mod.download_wheels(make_conf(tmp_path), tmp_path /
+                               'requirements.txt', tmp_path / 'wheels', 5)
+    environment = seen['env']
+    assert sorted(environment) == ['HOME', 'LANG', 'PATH',
+                                   'PIP_CONFIG_FILE']
+    assert environment['PIP_CONFIG_FILE'] == os.devnull
+    assert environment['HOME'] == seen['cwd']
+    assert environment['HOME'].startswith(tempfile.gettempdir())
+    assert not os.path.exists(environment['HOME'])  # removed after
+
+
+def test_pip_ignores_the_bridge_s_environment_and_config(
+        bridge_environment, tmp_path):
+    conf = make_conf(tmp_path, '[builder]\npip_index_url = '
+                     f'{local_index(tmp_path / "index")}\n')
+    (tmp_path / 'requirements.txt').write_text('pratai-tiny\n')
+    wheels_mod.download_wheels(conf, tmp_path / 'requirements.txt',
+                               tmp_path / 'wheels', 60)
+    assert [p.name for p in (tmp_path / 'wheels').iterdir()] == [
+        'pratai_tiny-1.0-py3-none-any.whl']
+    # A failed download quotes pip: nothing of the environment in it.
+    (tmp_path / 'requirements.txt').write_text('pratai-tiny==9\n')
+    with pytest.raises(BuildFailed) as info:
+        wheels_mod.download_wheels(conf, tmp_path / 'requirements.txt',
+                                   tmp_path / 'wheels', 60)
+    assert 'pratai-tiny==9' in str(info.value)
+    assert SECRET not in str(info.value)
