@@ -16,16 +16,27 @@ whole backlog is handled:
   executions of the matched third of the mix as they are journaled (their
   functions are not in the store, so each ends as an error at once): what
   intake costs while the bridge also works through what it matched.
+* ``raw-kombu``: a bare kombu consumer on the same pooled queues
+  (prefetch 1000, JSON decode, ack each): the floor the broker allows.
+* ``event-side-normal`` (with ``--sync``): the event side with SQLite at
+  ``synchronous=NORMAL``, to show what FULL (the bridge's) costs.
+
+``--journal URL`` runs the event side and the bridge on that journal (a
+PostgreSQL database) instead of SQLite. ``--latency N`` also times N lone
+notifications, paced, from publish to journaled (``received_at`` is not
+used: the clock is the benchmark's, polling the journal every 1 ms).
 
 The subscriptions are loaded and compiled before the clock starts, as a
 daemon does once at start-up (``benchmarks/matcher.py`` times that).
 
 Usage: python benchmarks/intake.py [--messages 10000] [--runs 3]
-       [--subscriptions 100]
+       [--subscriptions 100] [--journal URL] [--sync] [--latency 20]
+       [--kinds oslo-batch-listener,event-side,...]
 Prints each run and the medians, and the bridge's ratio to the baseline.
 """
 
 import argparse
+import json
 import pathlib
 import statistics
 import sys
@@ -34,6 +45,7 @@ import threading
 import time
 import uuid
 
+import kombu
 import oslo_messaging
 from oslo_config import cfg
 
@@ -43,6 +55,7 @@ sys.path.insert(0, str(ROOT))
 from benchmarks import _bridge_conf  # noqa: E402
 from pratai_bridge import publish  # noqa: E402
 from pratai_bridge.events import decode  # noqa: E402
+from pratai_bridge.journal import _engine  # noqa: E402
 from pratai_bridge.listener import PRIORITIES  # noqa: E402
 from pratai_bridge.listener import drain  # noqa: E402
 from pratai_bridge.listener import parse_targets  # noqa: E402
@@ -161,6 +174,59 @@ class RawConsumer:
         self._listeners = []
 
 
+class KombuConsumer:
+    """A bare kombu consumer: prefetch 1000, JSON decode, ack each."""
+
+    def __init__(self, pool: str) -> None:
+        self._queues = [queue_name(pool, ex) for ex in parse_targets(TARGETS)]
+        self._count = 0
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._started = threading.Event()
+
+    def start(self) -> None:
+        self._stop.clear()
+        self._started.clear()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+        self._started.wait(30)
+
+    def _run(self) -> None:
+        with kombu.Connection(rabbit.URL.replace('rabbit://', 'amqp://',
+                                                 1)) as conn:
+            channel = conn.channel()
+            channel.basic_qos(0, 1000, False)
+
+            def on_message(body, message):
+                # kombu decoded the envelope (application/json); the
+                # notification inside is JSON text again.
+                outer = body if isinstance(body, dict) else json.loads(body)
+                json.loads(outer['oslo.message'])
+                message.ack()
+                self._count += 1
+
+            # The queues exist (the oslo listener of the first start
+            # declared them): consume them as they are.
+            queues = [kombu.Queue(name, channel=channel, no_declare=True)
+                      for name in self._queues]
+            with kombu.Consumer(channel, queues, callbacks=[on_message],
+                                accept=None):
+                self._started.set()
+                while not self._stop.is_set():
+                    try:
+                        conn.drain_events(timeout=0.2)
+                    except TimeoutError:
+                        pass
+
+    def handled(self) -> int:
+        return self._count
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(30)
+
+
 class EventSideConsumer:
     """BridgeService's stages but the dispatcher: the intake path alone."""
 
@@ -208,15 +274,32 @@ class BridgeConsumer:
         self._next = BridgeService(self._conf)
 
 
-def measure(kind: str, messages: int, publisher, workdir,
-            subscriptions: int = 100) -> float:
-    pool = f'pratai-bench-{uuid.uuid4().hex[:8]}'
+def _conf(workdir, subscriptions: int, pool: str,
+          journal: str | None) -> cfg.ConfigOpts:
     conf = _bridge_conf.make(workdir / pool,
                              subscriptions_yaml(subscriptions), TARGETS, pool)
+    if journal:
+        conf.set_override('connection', journal, group='journal')
+    # Nothing dispatches in the event-side runs: the pending executions
+    # would pause intake (the bound is the dispatcher's to keep).
+    conf.set_override('max_pending_executions', 0, group='listener')
+    return conf
+
+
+def measure(kind: str, messages: int, publisher, workdir,
+            subscriptions: int = 100, journal: str | None = None) -> float:
+    pool = f'pratai-bench-{uuid.uuid4().hex[:8]}'
+    if journal:  # a fresh schema of its own for each run
+        journal = _fresh_schema(journal, pool)
+    conf = _conf(workdir, subscriptions, pool, journal)
+    _engine.SQLITE_SYNCHRONOUS = 'NORMAL' if kind.endswith('-normal') \
+        else 'FULL'
     if kind == 'bridge':
         consumer = BridgeConsumer(conf)
-    elif kind == 'event-side':
+    elif kind.startswith('event-side'):
         consumer = EventSideConsumer(conf)
+    elif kind == 'raw-kombu':
+        consumer = _KombuAfterDeclare(conf, pool)
     else:
         consumer = RawConsumer(conf, pool, batch='batch' in kind)
     queues = [queue_name(pool, ex) for ex in parse_targets(TARGETS)]
@@ -241,7 +324,81 @@ def measure(kind: str, messages: int, publisher, workdir,
         consumer.stop()
     finally:
         rabbit.delete_queues(queues)
+        _engine.SQLITE_SYNCHRONOUS = 'FULL'
     return messages / elapsed
+
+
+class _KombuAfterDeclare:
+    """The kombu consumer, its queues declared (and bound) first by an
+    oslo listener that starts and stops, like the other kinds'."""
+
+    def __init__(self, conf: cfg.ConfigOpts, pool: str) -> None:
+        self._declare: RawConsumer | None = RawConsumer(conf, pool, True)
+        self._kombu = KombuConsumer(pool)
+
+    def start(self) -> None:
+        if self._declare is not None:
+            self._declare.start()
+            self._declare.stop()
+            self._declare = None
+            return
+        self._kombu.start()
+
+    def handled(self) -> int:
+        return self._kombu.handled()
+
+    def stop(self) -> None:
+        self._kombu.stop()
+
+
+def _fresh_schema(url: str, name: str) -> str:
+    """``url`` with its own PostgreSQL schema ``name`` (dropped at exit)."""
+    import atexit
+    import sqlalchemy as sa
+    schema = name.replace('-', '_')
+    engine = sa.create_engine(url)
+    with engine.begin() as conn:
+        conn.exec_driver_sql(f'CREATE SCHEMA {schema}')
+
+    def drop() -> None:
+        with engine.begin() as conn:
+            conn.exec_driver_sql(f'DROP SCHEMA {schema} CASCADE')
+        engine.dispose()
+
+    atexit.register(drop)
+    separator = '&' if '?' in url else '?'
+    return f'{url}{separator}options=-csearch_path%3D{schema}'
+
+
+def lone_latency(count: int, publisher, workdir, journal: str | None
+                 ) -> list[float]:
+    """Seconds from publish to journaled, one notification at a time on
+    a quiet bus, through the event side."""
+    pool = f'pratai-bench-{uuid.uuid4().hex[:8]}'
+    if journal:
+        journal = _fresh_schema(journal, pool)
+    consumer = EventSideConsumer(_conf(workdir, 100, pool, journal))
+    queues = [queue_name(pool, ex) for ex in parse_targets(TARGETS)]
+    note = decode.load_file(str(samples.path(MIX[0][0])), 'nova')
+    latencies = []
+    try:
+        consumer.start()
+        for _ in range(count):
+            before = consumer.handled()
+            start = time.monotonic()
+            publisher.publish('nova', 'notifications', note.priority,
+                              note.publisher_id, note.event_type,
+                              note.payload)
+            while consumer.handled() == before:
+                if time.monotonic() - start > 10:
+                    raise RuntimeError('a lone notification took > 10 s')
+                time.sleep(0.001)
+            latencies.append(time.monotonic() - start)
+            time.sleep(0.2)  # quiet again
+        consumer.stop()
+    finally:
+        rabbit.delete_queues(queues)
+    return latencies
 
 
 def main() -> None:
@@ -251,29 +408,53 @@ def main() -> None:
     parser.add_argument('--subscriptions', type=int, default=100,
                         help='generated subscriptions the bridge matches '
                              'against (e.g. 10000)')
+    parser.add_argument('--journal', help='a PostgreSQL URL for the '
+                        'journal (default: SQLite in a temporary directory)')
+    parser.add_argument('--sync', action='store_true',
+                        help='also event-side-normal: SQLite NORMAL')
+    parser.add_argument('--latency', type=int, default=0,
+                        help='also time this many lone notifications')
+    parser.add_argument('--kinds', help='comma-separated kinds to run')
     args = parser.parse_args()
     publisher = rabbit.make_publisher()
-    kinds = ['oslo-listener', 'oslo-batch-listener', 'event-side', 'bridge']
+    kinds = ['oslo-listener', 'oslo-batch-listener', 'raw-kombu',
+             'event-side', 'bridge']
+    if args.sync:
+        kinds.append('event-side-normal')
+    if args.kinds:
+        kinds = args.kinds.split(',')
     rates: dict[str, list[float]] = {k: [] for k in kinds}
     with tempfile.TemporaryDirectory() as tmp:
         for run in range(args.runs):
             for kind in kinds:
                 rate = measure(kind, args.messages, publisher,
-                               pathlib.Path(tmp), args.subscriptions)
+                               pathlib.Path(tmp), args.subscriptions,
+                               args.journal)
                 rates[kind].append(rate)
                 print(f'run {run + 1} {kind:20s} {rate:8.0f} msg/s',
                       flush=True)
+        latencies = (lone_latency(args.latency, publisher, pathlib.Path(tmp),
+                                  args.journal) if args.latency else [])
     publisher.close()
     rabbit.purge_queues(SHARED_QUEUES)
+    journal = 'PostgreSQL' if args.journal else 'SQLite FULL'
     print(f'\nmedians over {args.runs} runs of {args.messages} messages '
-          f'({args.subscriptions} subscriptions, SQLite journal):')
+          f'({args.subscriptions} subscriptions, {journal} journal):')
     medians = {k: statistics.median(v) for k, v in rates.items()}
     for kind in kinds:
         print(f'  {kind:20s} {medians[kind]:8.0f} msg/s')
-    for kind in ('event-side', 'bridge'):
-        for baseline in ('oslo-listener', 'oslo-batch-listener'):
-            print(f'  {kind} / {baseline} = '
-                  f'{medians[kind] / medians[baseline]:.2f}')
+    for kind in ('event-side', 'bridge', 'event-side-normal'):
+        for baseline in ('oslo-batch-listener', 'raw-kombu'):
+            if kind in medians and baseline in medians:
+                print(f'  {kind} / {baseline} = '
+                      f'{medians[kind] / medians[baseline]:.2f}')
+    if 'event-side-normal' in medians and 'event-side' in medians:
+        print(f'  SQLite FULL / NORMAL = '
+              f'{medians["event-side"] / medians["event-side-normal"]:.2f}')
+    if latencies:
+        print(f'lone notification, publish to journaled ({len(latencies)}, '
+              f'paced): median {statistics.median(latencies) * 1000:.1f} ms,'
+              f' max {max(latencies) * 1000:.1f} ms')
 
 
 if __name__ == '__main__':

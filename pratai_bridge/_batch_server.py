@@ -7,10 +7,12 @@ This server keeps oslo's driver (connection, reconnection, decoding, acks)
 and replaces the rest:
 
 * One poll thread takes messages one at a time, as soon as each arrives,
-  into a buffer; workers (``threads``) each take *everything buffered*, up
-  to ``batch_size``, the moment they are free. A lone notification is
-  handled at once; on a busy bus messages pile up while a commit runs and
-  the next batch is large: batching comes from load, never from a timer.
+  into a buffer. A worker takes *everything buffered*, up to
+  ``batch_size``, the moment no other worker is busy, or a full batch as
+  soon as there is one (so ``threads`` workers overlap only on full
+  batches, a backlog). A lone notification is handled at once; on a busy
+  bus messages pile up while a batch is handled and the next batch is
+  large: batching comes from load (group commit), never from a timer.
 * Memory is bounded twice: RabbitMQ's prefetch (``prefetch``, set by the
   caller on the driver) stops deliveries once that many messages are
   unacked, and the buffer itself holds at most ``prefetch`` messages (the
@@ -61,6 +63,8 @@ class EagerBatchServer:
         self._capacity = max(prefetch, batch_size)
         # Messages received and not yet taken by a worker, oldest first.
         self._buffer: collections.deque[Any] = collections.deque()
+        # Workers handling a batch now (under _cond).
+        self._busy = 0
         # Guards _buffer; workers wait on it for messages, the poll thread
         # for room.
         self._cond = threading.Condition()
@@ -98,10 +102,16 @@ class EagerBatchServer:
             self._buffer.extend(incoming)
             self._cond.notify_all()
 
+    def _ready(self) -> bool:
+        # A partial batch waits while another worker is busy: what
+        # arrives meanwhile joins it (one commit instead of several).
+        return bool(self._buffer) and (
+            self._busy == 0 or len(self._buffer) >= self._batch_size)
+
     def _take(self) -> list[Any] | None:
         """Everything buffered, up to batch_size; None once stopping."""
         with self._cond:
-            while not self._buffer:
+            while not self._ready():
                 if self.stopping.is_set():
                     return None
                 self._cond.wait(0.5)
@@ -109,8 +119,14 @@ class EagerBatchServer:
                 return None
             count = min(self._batch_size, len(self._buffer))
             batch = [self._buffer.popleft() for _ in range(count)]
+            self._busy += 1
             self._cond.notify_all()
             return batch
+
+    def _done(self) -> None:
+        with self._cond:
+            self._busy -= 1
+            self._cond.notify_all()
 
     def _work(self) -> None:
         while True:
@@ -134,6 +150,7 @@ class EagerBatchServer:
                     LOG.exception('Intake %s: acknowledging or requeueing '
                                   'a message failed (it will be '
                                   'redelivered)', self.name)
+            self._done()
 
     def stop(self, timeout: float | None = None) -> None:
         """Finish the batches in flight (within ``timeout`` each worker),

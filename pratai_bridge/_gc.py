@@ -7,20 +7,22 @@ a load. Reference counting still frees what is dropped meanwhile; the
 collector resumes (if it was on) when the block ends, from any thread.
 
 Objects allocated while the collector was off all sit in its youngest
-generation. Left alone, they would be walked three times soon after: once
-by the next young collection (which moves them to the middle generation),
-once by the next middle one, then by the full collection their number
-triggers (each walk of 10,000 subscriptions' objects took 0.4 s). When a
-block allocated more than :data:`LARGE` objects, the outermost block ends
-with one full collection instead: they are walked once, and land in the
-oldest generation, which is walked again only when it grows by a quarter.
+generation. Left alone, they would be walked twice soon after: by the next
+young collection (which moves them to the middle generation), then by the
+next middle one (each walk of 10,000 subscriptions' objects took 0.4 s,
+landing on the first events after a reload). When a block allocated more
+than :data:`LARGE` objects, the outermost block ends by collecting the
+young and middle generations at once: the new objects are walked once and
+land in the oldest generation, which is walked only when it has grown by
+a quarter. (A full collection here would also walk everything older, for
+nothing.)
 """
 
 import contextlib
 import gc
 from collections.abc import Iterator
 
-#: Net allocations in a block past which it ends with a full collection.
+#: Net allocations in a block past which it ends with a collection.
 LARGE = 200_000
 
 
@@ -34,5 +36,5 @@ def paused() -> Iterator[None]:
     finally:
         if enabled:
             if gc.get_count()[0] > LARGE:
-                gc.collect()
+                gc.collect(1)
             gc.enable()

@@ -33,13 +33,15 @@ def create_function(conf: cfg.ConfigOpts, store: Store, name: str,
                     memory: int = 128, timeout: int = 30,
                     network: str = 'none', runner: Runner | None = None,
                     progress: Progress | None = None,
+                    project: str | None = None,
                     **warm: int | None) -> Function:
     """Check the zip ``data`` and the settings, build it, store it.
 
     With ``runner``, the function is made runnable (its image built,
     ``progress`` hearing each step) before anything is stored, so a zip
     that cannot be built is refused; without one it is only stored.
-    ``warm`` holds the function's ``warm_*`` settings. Raises ValueError
+    ``warm`` holds the function's ``warm_*`` settings; ``project`` owns
+    the function (None: the operator). Raises ValueError
     subclasses (InvalidName, InvalidFunction, PackageError) for what the
     caller got wrong, BuildFailed or RunnerError when it cannot be built,
     and the store's errors.
@@ -47,11 +49,12 @@ def create_function(conf: cfg.ConfigOpts, store: Store, name: str,
     # The settings first: cheaper than reading the zip.
     spec_mod.check_settings(name, memory, timeout, network, 'python3')
     spec_mod.check_warm(warm)
+    spec_mod.check_project(project)
     info = package_mod.inspect(
         data, handler, max_files=conf.store.max_files,
         max_uncompressed=conf.store.max_uncompressed_mb * _MIB)
     spec = spec_mod.make_spec(name, info.handler, memory, timeout, network,
-                              warm=warm)
+                              warm=warm, project=project)
     if runner is not None:
         # Images are keyed by the zip's bytes, not by the version, which
         # the store picks: the version about to be stored is 0 until then.

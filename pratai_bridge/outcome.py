@@ -19,6 +19,10 @@ EVENT_GONE = 'event_missing'
 BUILD_FAILED = 'build_failed'
 ATTEMPTS_EXHAUSTED = 'attempts_exhausted'
 PAYLOAD_TOO_LARGE = 'payload_too_large'
+EXPIRED = 'max_age_exceeded'
+#: a project's function named by a subscription not of that project
+#: (pratai_bridge/functions/tenancy.py)
+FUNCTION_FORBIDDEN = 'function_forbidden'
 CREDENTIAL_REFUSED = 'credential_refused'
 #: ...and these another attempt may do better at.
 STORE_UNAVAILABLE = 'store_unavailable'
@@ -31,15 +35,36 @@ TIMED_OUT = 'timed_out'
 #: the codes that no retry can mend
 PERMANENT = frozenset({SUBSCRIPTION_GONE, FUNCTION_GONE, INVALID_FUNCTION,
                        EVENT_GONE, BUILD_FAILED, ATTEMPTS_EXHAUSTED,
-                       PAYLOAD_TOO_LARGE, CREDENTIAL_REFUSED})
+                       PAYLOAD_TOO_LARGE, EXPIRED, FUNCTION_FORBIDDEN,
+                       CREDENTIAL_REFUSED})
 
-__all__ = ['ATTEMPTS_EXHAUSTED', 'BUILD_FAILED', 'CREDENTIAL_REFUSED',
-           'CREDENTIAL_UNAVAILABLE', 'DISPATCHER_ERROR', 'ERROR',
-           'EVENT_GONE', 'FAILED', 'FUNCTION_FAILED', 'FUNCTION_GONE',
-           'INVALID_FUNCTION', 'Outcome', 'PAYLOAD_TOO_LARGE', 'PERMANENT',
-           'RUNNER_FAILED',
-           'STORE_UNAVAILABLE', 'SUBSCRIPTION_GONE', 'SUCCEEDED', 'TIMEOUT',
-           'TIMED_OUT', 'code_of']
+# One name per line: several changes add codes at once.
+__all__ = [
+    'ATTEMPTS_EXHAUSTED',
+    'BUILD_FAILED',
+    'CREDENTIAL_REFUSED',
+    'CREDENTIAL_UNAVAILABLE',
+    'DISPATCHER_ERROR',
+    'ERROR',
+    'EVENT_GONE',
+    'EXPIRED',
+    'FAILED',
+    'FUNCTION_FAILED',
+    'FUNCTION_FORBIDDEN',
+    'FUNCTION_GONE',
+    'INVALID_FUNCTION',
+    'Outcome',
+    'PAYLOAD_TOO_LARGE',
+    'PERMANENT',
+    'RUNNER_FAILED',
+    'STORE_UNAVAILABLE',
+    'SUBSCRIPTION_GONE',
+    'SUCCEEDED',
+    'TIMEOUT',
+    'TIMED_OUT',
+    'code_of',
+    'summary',
+]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -78,3 +103,11 @@ def code_of(outcome: Outcome) -> str | None:
     """The code of a runner's outcome: None for a success."""
     return {SUCCEEDED: None, FAILED: FUNCTION_FAILED, TIMEOUT: TIMED_OUT
             }.get(outcome.status, RUNNER_FAILED)
+
+
+def summary(text: Any) -> str:
+    """One line of an error: a traceback's last line, else its first."""
+    lines = [line for line in str(text).strip().splitlines() if line.strip()]
+    if not lines:
+        return ''
+    return lines[-1] if lines[0].startswith('Traceback') else lines[0]

@@ -34,6 +34,7 @@ from pratai_bridge.conf import credentials as credentials_conf
 from pratai_bridge.conf import nova as nova_conf
 from pratai_bridge.conf import store as store_conf
 from pratai_bridge.conf.check import Problem
+from pratai_bridge.functions import tenancy
 from pratai_bridge.functions.store import _loader as store_loader
 from pratai_bridge.functions.store import _swift_auth
 from pratai_bridge.functions.store import base as store_base
@@ -165,28 +166,35 @@ def subscriptions(conf: cfg.ConfigOpts, files: Sequence[str] | None = None
 
 def functions(store: store_base.Store, loaded: Sequence[Subscription],
               error: bool = True) -> list[Problem]:
-    """A problem for each subscription whose function the store lacks.
+    """A problem for each subscription whose function the store lacks, or
+    may not run (see pratai_bridge/functions/tenancy.py).
 
-    ``error`` False makes them warnings. A store that cannot be listed is
-    one problem.
+    ``error`` False makes missing functions warnings; a function the
+    subscription may not run is always an error. A store that cannot be
+    listed is one problem.
     """
     try:
-        present = {function.name for function in store.list()}
+        present = {function.name: function for function in store.list()}
     except store_base.StoreError as exc:
         return [Problem(None, None, f'cannot tell whether the functions '
                                     f'subscriptions name exist: {exc}',
                         error=error)]
     problems = []
     for subscription in loaded:
-        if subscription.function in present:
-            continue
         path, _, line = subscription.origin.rpartition(':')
-        problems.append(Problem(
-            path or None, int(line) if line.isdigit() else None,
-            f'subscription {subscription.name!r}: function '
-            f'{subscription.function!r} is not in the store (pratai-bridge-'
-            f'manage function create {subscription.function} --zip ...)',
-            error=error))
+        where = (path or None, int(line) if line.isdigit() else None)
+        function = present.get(subscription.function)
+        if function is None:
+            problems.append(Problem(
+                *where, f'subscription {subscription.name!r}: function '
+                f'{subscription.function!r} is not in the store (pratai-'
+                f'bridge-manage function create {subscription.function} '
+                '--zip ...)', error=error))
+            continue
+        refused = tenancy.forbidden(subscription.name, subscription.project,
+                                    function.name, function.spec.project)
+        if refused is not None:
+            problems.append(Problem(*where, refused))
     return problems
 
 
@@ -274,4 +282,7 @@ def before_start(conf: cfg.ConfigOpts) -> list[Problem]:
     except store_base.StoreError as exc:
         raise StartupError([Problem(*check.locate(conf, 'store', 'driver'),
                                     f'[store]: {exc}')]) from exc
-    return problems + functions(store, loaded, error=False)
+    found = functions(store, loaded, error=False)
+    if any(p.error for p in found):  # a function it may not run
+        raise StartupError(problems + found)
+    return problems + found

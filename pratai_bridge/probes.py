@@ -69,7 +69,7 @@ def runner(conf: cfg.ConfigOpts) -> Probe:
     if builder is None:
         return f'runner {conf.runner.driver}: nothing to reach', None
     try:
-        loaded.check()
+        loaded.check_config()
         image = conf.builder.runtime_image
         present = builder.image_exists(image)
     except base.RunnerError as exc:

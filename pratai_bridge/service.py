@@ -28,6 +28,7 @@ from pratai_bridge.listener import NotificationListener
 from pratai_bridge.matcher import Matcher
 from pratai_bridge.metrics import Metrics
 from pratai_bridge.pipeline import Pipeline
+from pratai_bridge.purge import Purger
 from pratai_bridge.runners._loader import load_runner
 from pratai_bridge.subscriptions import loader
 from pratai_bridge.subscriptions.watch import DirectoryWatcher
@@ -94,6 +95,8 @@ class BridgeService:
             lambda: self.pipeline.matcher.by_name, self.clients.handoff())
         self.listener = NotificationListener(conf, self.pipeline,
                                              self.journal.count_pending)
+        # Deletes what [journal] *_max_age no longer keeps.
+        self.purger = Purger(conf, self.journal)
         self.metrics = Metrics()
         self.api = self._build_api() if conf.api.enabled else None
         # One reload at a time (SIGHUP and the watcher may both ask), so
@@ -108,9 +111,10 @@ class BridgeService:
         self.dispatcher.wake()
 
     def start(self) -> None:
-        self.runner.check()  # what it cannot honour stops the start
+        self.runner.check_config()  # what it cannot honour stops the start
         self.journal.start()
         self.dispatcher.start()
+        self.purger.start()
         self.listener.start()
         self._prepare_functions()
         if self.watcher is not None:
@@ -142,6 +146,7 @@ class BridgeService:
         self.listener.stop(self._conf.dispatcher.stop_timeout or None)
         drained = self.dispatcher.stop(
             self._conf.dispatcher.stop_timeout or None)
+        self.purger.stop()
         if drained:
             self.journal.stop()
         LOG.info('pratai-bridge stopped')

@@ -50,6 +50,28 @@ OPTS = [
                       'bounded by its own timeout). Executions cut short '
                       'stay "running" in the journal and run again at the '
                       'next start.'),
+    cfg.FloatOpt('lease_time',
+                 default=60.0,
+                 min=5.0,
+                 mutable=True,
+                 help='Seconds a running execution stays this bridge\'s '
+                      'without a renewal. The bridge renews the leases of '
+                      'its running executions every sweep_interval; when a '
+                      'bridge stops renewing (killed, cut off from the '
+                      'journal) for this long, any bridge sharing the '
+                      'journal kills its containers where it can reach '
+                      'the engine and runs the executions again. Keep it '
+                      'several times sweep_interval.'),
+    cfg.FloatOpt('sweep_interval',
+                 default=15.0,
+                 min=0.5,
+                 mutable=True,
+                 help='Seconds between two renewals of this bridge\'s '
+                      'leases, two looks for executions whose lease '
+                      'expired, and two sweeps of what stopped runs left '
+                      'behind (containers past their deadline, or a '
+                      'minute after they exited: an engine outage may '
+                      'keep a run from removing its own).'),
     cfg.IntOpt('max_chain_depth',
                default=4,
                min=0,

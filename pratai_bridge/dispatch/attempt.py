@@ -9,6 +9,7 @@ attempt then says so (``building``), and the execution waits.
 """
 
 import dataclasses
+import datetime
 import logging
 import time
 
@@ -19,13 +20,14 @@ from pratai_bridge.credentials import CredentialUnavailable
 from pratai_bridge.credentials import Handoff
 from pratai_bridge.dispatch.builds import Builds
 from pratai_bridge.events.model import Event
+from pratai_bridge.functions import tenancy
 from pratai_bridge.functions.model import Function
 from pratai_bridge.functions.store.base import FunctionNotFound
 from pratai_bridge.functions.store.base import InvalidStoredFunction
 from pratai_bridge.functions.store.base import Store
 from pratai_bridge.functions.store.base import StoreError
 from pratai_bridge.journal.api import Execution
-from pratai_bridge.journal.api import FINAL_STATUSES
+from pratai_bridge.journal.api import RUN_STATUSES
 from pratai_bridge.journal.api import Journal
 from pratai_bridge import outcome as outcome_mod
 from pratai_bridge.outcome import ERROR
@@ -85,10 +87,15 @@ def run(conf: cfg.ConfigOpts, journal: Journal, store: Store,
                      f'subscription {execution.subscription} no longer '
                      'exists')
     delivery = subscription.delivery
-    if execution.attempts > delivery.max_attempts:
+    if execution.budget_used > delivery.max_attempts:
         return error(outcome_mod.ATTEMPTS_EXHAUSTED,
                      f'gave up after {delivery.max_attempts} attempts, the '
                      f'last one {execution.error or "interrupted"}')
+    if delivery.max_age is not None and (
+            _age(execution) > delivery.max_age):
+        return error(outcome_mod.EXPIRED,
+                     f'older than delivery.max_age ({delivery.max_age} s), '
+                     f'the last attempt {execution.error or "interrupted"}')
     stored = journal.get_event(execution.message_id)
     if stored is None:
         return error(outcome_mod.EVENT_GONE,
@@ -96,6 +103,11 @@ def run(conf: cfg.ConfigOpts, journal: Journal, store: Store,
     function = _function(store, execution.function)
     if isinstance(function, Attempt):
         return function
+    refused = tenancy.forbidden(subscription.name, subscription.project,
+                                function.name, function.spec.project)
+    if refused is not None:  # the store changed since the files were read
+        return error(outcome_mod.FUNCTION_FORBIDDEN, refused,
+                     function.version)
     return _run(conf, runner, builds, execution, subscription, function,
                 stored.event, context, handoff or Handoff())
 
@@ -141,12 +153,18 @@ def _run(conf: cfg.ConfigOpts, runner: runners.Runner, builds: Builds,
     except runners.RunnerError as exc:
         return error(outcome_mod.RUNNER_FAILED, f'runner: {exc}',
                      function.version, wait)
-    if outcome.status not in FINAL_STATUSES:
+    if outcome.status not in RUN_STATUSES:
         return error(outcome_mod.RUNNER_FAILED,
                      f'the runner returned the unknown status '
                      f'{outcome.status!r}', function.version, wait)
     return Attempt(dataclasses.replace(outcome, build_wait=wait),
                    function.version, outcome_mod.code_of(outcome))
+
+
+def _age(execution: Execution) -> float:
+    """Seconds since the execution's budget started (see Execution)."""
+    return (datetime.datetime.now(datetime.UTC)
+            - execution.budget_start).total_seconds()
 
 
 def _function(store: Store, name: str) -> Function | Attempt:

@@ -22,6 +22,7 @@ from pratai_bridge.credentials import Handoff
 from pratai_bridge.dispatch import attempt as attempt_mod
 from pratai_bridge.dispatch import builds as builds_mod
 from pratai_bridge.dispatch import decide
+from pratai_bridge.dispatch import leases as leases_mod
 from pratai_bridge.functions.store.base import Store
 from pratai_bridge.journal.api import Execution
 from pratai_bridge.journal.api import Journal
@@ -31,9 +32,6 @@ from pratai_bridge.subscriptions.model import Subscription
 LOG = logging.getLogger(__name__)
 
 __all__ = ['Dispatcher']
-
-#: seconds between two sweeps of what stopped runs left behind
-SWEEP_INTERVAL = 300.0
 
 
 class Dispatcher:
@@ -82,6 +80,8 @@ class Dispatcher:
         self._bridge = ''
         # Builds off the workers (see .builds): claims skip what builds.
         self.builds = builds_mod.Builds(conf, store, runner, self.wake)
+        # This bridge's leases, and taking back those that expired.
+        self.leases = leases_mod.Leases(conf, journal, runner, self.wake)
 
     def start(self) -> None:
         """Recover what a dead bridge left running, then start running.
@@ -93,11 +93,11 @@ class Dispatcher:
             raise RuntimeError('the dispatcher is already started')
         # What this process's claims and runs are marked with.
         self._bridge = self._journal.owner()
-        recovered = self._journal.recover_running()
-        if recovered:
-            LOG.warning('Recovered %d executions left running by a stopped '
-                        'bridge; they run again', recovered)
+        # Its dead predecessors' containers are stopped before their
+        # executions go back to pending (see .leases).
+        self.leases.recover()
         self._sweep()
+        self.leases.start()
         self.builds.start()
         self._pool = futures.ThreadPoolExecutor(
             self._workers, thread_name_prefix='pratai-execution')
@@ -128,6 +128,7 @@ class Dispatcher:
         _, running = futures.wait(list(self._futures), timeout=left)
         self._pool.shutdown(wait=not running, cancel_futures=True)
         self.builds.stop()
+        self.leases.stop()
         self._runner.close()  # its warm containers
         self._flush_backlog()
         if running:
@@ -155,9 +156,12 @@ class Dispatcher:
     def _loop(self) -> None:
         while not self._stopping.is_set():
             self._wakeup.clear()
-            if time.monotonic() - self._swept_at > SWEEP_INTERVAL:
+            if (time.monotonic() - self._swept_at
+                    > self._conf.dispatcher.sweep_interval):
                 # A bridge that crashed and came back quickly left runs
-                # that were not yet overdue at its start.
+                # that were not yet overdue at its start, and containers
+                # an engine outage kept from being removed are removable
+                # once it is back.
                 self._sweep()
             try:
                 self._flush_backlog()
@@ -175,7 +179,11 @@ class Dispatcher:
             limit, full = self._room(self._subscriptions())
             if limit <= 0:
                 return
-            claimed = self._journal.claim(limit, exclude_subscriptions=full)
+            claimed = self._journal.claim(
+                limit, exclude_subscriptions=full,
+                ordered=[name for name, sub in self._subscriptions().items()
+                         if sub.delivery.ordered],
+                lease=self._conf.dispatcher.lease_time)
             for execution in claimed:
                 self._submit(execution)
             if len(claimed) < limit:

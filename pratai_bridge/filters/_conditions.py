@@ -43,6 +43,11 @@ def value_key(value: Any) -> tuple[str, Any]:
     bools, numbers, strings and null never share a key, which Python's own
     ``True == 1`` would not give us.
     """
+    cls = value.__class__
+    if cls is str:
+        return ('string', value)
+    if cls is int or cls is float:
+        return ('number', value)
     if isinstance(value, str):
         return ('string', value)
     if isinstance(value, bool):
@@ -183,6 +188,19 @@ def _wildcard_regex(pattern: str) -> str:
 
 def _wildcard_parts(pattern: str) -> tuple[str, list[str]]:
     """(regex, the literal runs between the stars) of a wildcard."""
+    if '\\' not in pattern:
+        # Most wildcards: no escapes, so the runs are the text between
+        # the stars (a large file has thousands; a loop per character
+        # was most of their cost).
+        literals = pattern.split('*')
+        if '' in literals[1:-1]:
+            raise ValueError("consecutive '*' are not allowed in a wildcard")
+        return '.*'.join(map(re.escape, literals)), literals
+    return _escaped_parts(pattern)
+
+
+def _escaped_parts(pattern: str) -> tuple[str, list[str]]:
+    """:func:`_wildcard_parts`, character by character (any wildcard)."""
     parts = []
     literals = ['']
     chars = iter(pattern)

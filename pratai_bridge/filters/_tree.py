@@ -66,8 +66,12 @@ class Leaf:
     spec: Any = dataclasses.field(default=None, compare=False, repr=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, 'absent',
-                           any(c.matches_absent for c in self.conditions))
+        absent = False
+        for condition in self.conditions:
+            if condition.matches_absent:
+                absent = True
+                break
+        object.__setattr__(self, 'absent', absent)
 
     def match(self, obj: Mapping[str, Any] | None) -> bool:
         # Plain loops rather than any(generator): this runs for every

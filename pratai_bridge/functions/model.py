@@ -21,6 +21,9 @@ class FunctionSpec:
     these are None): how many are kept idle, for how many seconds, and
     after how many invocations one is retired; 0 in any of them disables
     reuse, each run then gets a fresh process.
+
+    ``project`` is the Keystone project that owns the function, or None
+    for a function the operator owns (see :mod:`.tenancy`).
     """
 
     name: str
@@ -32,6 +35,7 @@ class FunctionSpec:
     warm_pool_size: int | None = None
     warm_idle_time: int | None = None
     warm_max_uses: int | None = None
+    project: str | None = None
 
 
 @dataclasses.dataclass(frozen=True)

@@ -14,7 +14,8 @@ from pratai_bridge.functions.model import WARM_SETTINGS
 from pratai_bridge.functions.model import FunctionSpec
 
 __all__ = ['MEMORY_RANGE', 'TIMEOUT_RANGE', 'WARM_RANGES', 'InvalidFunction',
-           'check_settings', 'check_spec', 'check_warm', 'make_spec']
+           'check_project', 'check_settings', 'check_spec', 'check_warm',
+           'make_spec']
 
 
 #: MiB a function may ask for, inclusive
@@ -39,17 +40,19 @@ class InvalidFunction(ValueError):
 
 def make_spec(name: str, handler: str, memory: int = 128, timeout: int = 30,
               network: str = 'none', runtime: str = 'python3',
-              warm: Mapping[str, int | None] | None = None) -> FunctionSpec:
+              warm: Mapping[str, int | None] | None = None,
+              project: str | None = None) -> FunctionSpec:
     """A FunctionSpec, once every setting is checked (ValueError if not).
 
     ``warm`` holds ``warm_*`` settings (see FunctionSpec); those it
-    leaves out are None.
+    leaves out are None. ``project`` owns the function (None: the
+    operator).
     """
     warm = dict(warm or {})
     check_warm(warm)
     return check_spec(FunctionSpec(
         name=name, handler=handler, runtime=runtime, memory=memory,
-        timeout=timeout, network=network,
+        timeout=timeout, network=network, project=project,
         **{field: warm.get(field) for field in WARM_SETTINGS}))
 
 
@@ -71,7 +74,19 @@ def check_spec(spec: FunctionSpec) -> FunctionSpec:
     except package_mod.PackageError as exc:
         raise InvalidFunction('handler', str(exc)) from exc
     check_warm({field: getattr(spec, field) for field in WARM_SETTINGS})
+    check_project(spec.project)
     return spec
+
+
+def check_project(project: str | None) -> None:
+    """Raise InvalidFunction unless ``project`` is None or a project id
+    (1 to 255 characters, no whitespace)."""
+    if project is None:
+        return
+    if not isinstance(project, str) or not 1 <= len(project) <= 255 or any(
+            c.isspace() for c in project):
+        raise InvalidFunction('project', f'project {project!r} is not a '
+                              'project id')
 
 
 def check_warm(settings: Mapping[str, int | None]) -> None:

@@ -11,10 +11,12 @@ from pratai_bridge.journal.api import Execution
 from pratai_bridge.journal.api import FINAL_STATUSES
 from pratai_bridge.journal.api import Journal
 from pratai_bridge.journal.api import RecordRefused
+from pratai_bridge.journal.api import RUN_STATUSES
+from pratai_bridge.journal.api import StoredAttempt
 from pratai_bridge.journal.api import StoredEvent
 from pratai_bridge.journal.api import StoredRejected
 from pratai_bridge.journal.migrations import SchemaVersionError
 
 __all__ = ['EXECUTION_STATUSES', 'Execution', 'FINAL_STATUSES', 'Journal',
-           'RecordRefused', 'SchemaVersionError', 'StoredEvent',
-           'StoredRejected']
+           'RecordRefused', 'RUN_STATUSES', 'SchemaVersionError',
+           'StoredAttempt', 'StoredEvent', 'StoredRejected']

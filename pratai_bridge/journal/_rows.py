@@ -24,6 +24,7 @@ def event_rows(events: Sequence[Event],
                ) -> list[dict[str, Any]]:
     """``filter_errors``: by message id, the filters that raised on it."""
     unique = {event.message_id: event for event in events}
+    matched = {event.message_id for event, _ in matches}
     for event, _ in matches:
         unique.setdefault(event.message_id, event)
     return [{
@@ -39,6 +40,7 @@ def event_rows(events: Sequence[Event],
         'exchange': event.exchange,
         'document': scrub(event.as_document()),
         'received_at': now,
+        'matched': event.message_id in matched,
         'filter_errors': (
             [dict(error) for error in filter_errors[event.message_id]]
             if event.message_id in filter_errors else None),
@@ -47,8 +49,12 @@ def event_rows(events: Sequence[Event],
 
 def execution_rows(matches: Sequence[tuple[Event, Subscription]],
                    now: datetime.datetime) -> list[dict[str, Any]]:
-    unique = {(event.message_id, sub.name): (event, sub)
-              for event, sub in matches}
+    """One pending row per (message, subscription). ``seq`` is the match's
+    place in the batch as delivered, which delivery.ordered follows (the
+    rows themselves are inserted sorted by key)."""
+    unique: dict[tuple[str, str], tuple[int, Event, Subscription]] = {}
+    for seq, (event, sub) in enumerate(matches):
+        unique.setdefault((event.message_id, sub.name), (seq, event, sub))
     return [{
         'message_id': event.message_id,
         'subscription': sub.name,
@@ -59,10 +65,13 @@ def execution_rows(matches: Sequence[tuple[Event, Subscription]],
         'created_at': now,
         'updated_at': now,
         'attempts': 0,
+        'resource_id': event.resource_id,
+        'seq': seq,
+        'replay': 0,
         # The loop guard's (pratai_bridge.journal._chain links them).
         'request_id': chain.request_id(event.message_id, sub.name),
         'cause': event.cause,
-    } for _, (event, sub) in sorted(unique.items())]
+    } for _, (seq, event, sub) in sorted(unique.items())]
 
 
 def rejected_rows(rejected: Sequence[Rejected],

@@ -12,10 +12,11 @@ has committed it, so ``record`` is written for redelivery and batches:
   overlapping batches then lock rows in the same order and cannot deadlock.
 
 Executions then go ``pending`` -> ``running`` (:meth:`Journal.claim`) ->
-a final status (:meth:`Journal.finish`) or back to ``pending`` for a later
-attempt (:meth:`Journal.retry`); :meth:`Journal.recover_running` hands the
-executions of a bridge that died back to ``pending`` (at-least-once). The
-statements live in :mod:`._lifecycle`.
+``succeeded`` or ``dead`` (:meth:`Journal.finish`) or back to ``pending``
+for a later attempt (:meth:`Journal.retry`); :meth:`Journal.recover` hands
+the executions of a bridge that died, or whose lease expired, back to
+``pending`` (at-least-once). Those methods are in :mod:`._execution_api`,
+their statements in :mod:`._lifecycle`.
 
 Concurrency: a Journal is shared by threads. PostgreSQL serializes writers
 itself. SQLite allows one writer per database, and a second one waits on its
@@ -32,9 +33,7 @@ import dataclasses
 import datetime
 import logging
 import os
-import socket
 import threading
-from collections.abc import Collection
 from collections.abc import Iterator
 from collections.abc import Mapping
 from collections.abc import Sequence
@@ -48,76 +47,35 @@ from pratai_bridge.events.model import Event
 from pratai_bridge.events.model import Rejected
 from pratai_bridge.events.model import enrichment_of
 from pratai_bridge import chain
-from pratai_bridge.journal import _build_wait
 from pratai_bridge.journal import _chain
 from pratai_bridge.journal import _engine
+from pratai_bridge.journal import _execution_api
 from pratai_bridge.journal import _lifecycle
+from pratai_bridge.journal import _records
+from pratai_bridge.journal import _replay
 from pratai_bridge.journal import _rows
 from pratai_bridge.journal import migrations
 from pratai_bridge.journal import models
-from pratai_bridge.outcome import Outcome
 from pratai_bridge.subscriptions.model import Subscription
 
 LOG = logging.getLogger(__name__)
 
 #: Every status an execution can have; 'pending' is the one record() writes.
-EXECUTION_STATUSES = ('pending', 'running', 'succeeded', 'failed', 'timeout',
-                      'error', chain.LOOP)
+EXECUTION_STATUSES = ('pending', 'running', 'succeeded', 'dead', chain.LOOP)
 
 #: The statuses an execution ends in (see :meth:`Journal.finish`).
 FINAL_STATUSES = _lifecycle.FINAL_STATUSES
-#: Bytes of logs :meth:`Journal.finish` keeps unless told otherwise.
-DEFAULT_LOG_TAIL_BYTES = 1024
+RUN_STATUSES = _execution_api.RUN_STATUSES
+DEFAULT_LOG_TAIL_BYTES = _execution_api.DEFAULT_LOG_TAIL_BYTES
 # Each dialect's insert() has its own on_conflict_do_nothing().
 _INSERTS: dict[str, Any] = {'sqlite': sqlite.insert,
                             'postgresql': postgresql.insert}
 _EVENTS = models.table(models.EventRow)
 _EXECUTIONS = models.table(models.ExecutionRow)
 _REJECTED = models.table(models.RejectedRow)
-
-
-@dataclasses.dataclass(frozen=True)
-class Execution:
-    """One execution row. Times are aware UTC; ``result`` is decoded JSON.
-
-    ``attempts`` counts the attempts claimed so far, the running one
-    included; ``started_at`` is when the last one was claimed, and
-    ``duration`` (seconds) how long the function ran, as the runner
-    measured it, or the attempt's wall time when it never ran.
-    ``next_attempt_at`` is when a pending retry is due, ``owner`` the
-    ``hostname:pid`` of the bridge that claimed the last attempt.
-    ``warm`` says whether the last attempt reused a warm process,
-    ``build_wait`` how many seconds the execution waited for its function
-    to be built (see :class:`~pratai_bridge.outcome.Outcome`).
-    ``request_id``, ``cause`` and ``depth`` are the loop guard's (see
-    :mod:`pratai_bridge.chain`): its own request id, the request id of
-    the execution that caused its event, and its depth in that chain.
-    """
-
-    id: int
-    message_id: str
-    subscription: str
-    function: str
-    status: str
-    event_type: str
-    source: str
-    created_at: datetime.datetime
-    updated_at: datetime.datetime
-    attempts: int
-    function_version: int | None = None
-    started_at: datetime.datetime | None = None
-    finished_at: datetime.datetime | None = None
-    duration: float | None = None
-    result: Any = None
-    error: str | None = None
-    logs: str | None = None
-    next_attempt_at: datetime.datetime | None = None
-    owner: str | None = None
-    warm: bool | None = None
-    build_wait: float | None = None
-    request_id: str | None = None
-    cause: str | None = None
-    depth: int | None = None
+DEFAULT_LEASE = _execution_api.DEFAULT_LEASE
+Execution = _records.Execution
+StoredAttempt = _records.StoredAttempt
 
 
 @dataclasses.dataclass(frozen=True)
@@ -156,7 +114,7 @@ class RecordRefused(Exception):
     recording the same rows again fails the same way."""
 
 
-class Journal:
+class Journal(_execution_api.ExecutionLifecycle):
     """Events, executions and rejected notifications in one database."""
 
     def __init__(self, url: str,
@@ -183,6 +141,9 @@ class Journal:
             threading.Lock() if self._sqlite else contextlib.nullcontext())
         self._read_lock = (self._write_lock if self._memory
                            else contextlib.nullcontext())
+        # This process's bridge id, made again in a forked child.
+        self._owner = ''
+        self._owner_pid = 0
 
     def start(self, upgrade: bool = True) -> None:
         """Connect; create the schema or upgrade it to the latest version.
@@ -286,13 +247,18 @@ class Journal:
     def list_executions(self, function: str | None = None,
                         status: str | None = None,
                         subscription: str | None = None,
-                        limit: int | None = None) -> list[Execution]:
-        """Executions, newest first, filtered on what is not None."""
+                        limit: int | None = None,
+                        since: datetime.datetime | None = None
+                        ) -> list[Execution]:
+        """Executions, newest first, filtered on what is not None
+        (``since``: created at or after)."""
         query = sa.select(_EXECUTIONS).order_by(_EXECUTIONS.c.id.desc())
         for column, value in (('function', function), ('status', status),
                               ('subscription', subscription)):
             if value is not None:
                 query = query.where(_EXECUTIONS.c[column] == value)
+        if since is not None:
+            query = query.where(_EXECUTIONS.c.created_at >= since)
         if limit is not None:
             query = query.limit(limit)
         with self._read() as conn:
@@ -323,96 +289,15 @@ class Journal:
             row = conn.execute(query).first()
         return None if row is None else _stored_event(row._asdict())
 
-    def claim(self, limit: int, now: datetime.datetime | None = None,
-              exclude_subscriptions: Collection[str] = ()
-              ) -> list[Execution]:
-        """Start up to ``limit`` due pending executions, oldest first.
-
-        Due means ``next_attempt_at`` is None or not after ``now`` (default:
-        the current time). Each becomes ``running`` with ``started_at`` =
-        ``now``, one more attempt and this process as ``owner``; executions
-        of ``exclude_subscriptions`` are left pending. Bridges and threads
-        claiming at once get disjoint executions.
-        """
-        if limit <= 0:
-            return []
-        now = now or _now()
-        with self._write() as conn:
-            rows = _lifecycle.claim(conn, limit, now, exclude_subscriptions,
-                                    skip_locked=not self._sqlite)
-        return [Execution(**row) for row in rows]
-
-    def finish(self, execution_id: int, outcome: Outcome,
-               function_version: int | None,
-               log_tail_bytes: int = DEFAULT_LOG_TAIL_BYTES) -> None:
-        """End a running execution with ``outcome`` (a final status).
-
-        Keeps the last ``log_tail_bytes`` of its logs. An execution that is
-        not running (finished already, or recovered by a restart) is left
-        as it is, with a warning. Raises ValueError for another status.
-        """
-        if outcome.status not in FINAL_STATUSES:
-            raise ValueError(f'not a final status: {outcome.status!r}')
-        measured = 0 < outcome.started_at <= outcome.finished_at
-        values = {
-            'status': outcome.status,
-            'result': outcome.result,
-            'error': outcome.error,
-            'logs': _lifecycle.tail(outcome.logs or '', log_tail_bytes),
-            'function_version': function_version,
-            'duration': outcome.duration if measured else None,
-            'warm': outcome.warm,
-            'build_wait': outcome.build_wait,
-        }
-        with self._write() as conn:
-            done = _lifecycle.finish(conn, execution_id, values, _now())
-        if not done:
-            LOG.warning('Execution %s is not running; its outcome %s was '
-                        'not recorded', execution_id, outcome.status)
-
-    def retry(self, execution_id: int, not_before: datetime.datetime,
-              error: str) -> None:
-        """Put a running execution back to pending, due at ``not_before``.
-
-        ``error`` says why the last attempt failed. An execution that is not
-        running is left as it is, with a warning.
-        """
-        with self._write() as conn:
-            done = _lifecycle.retry(conn, execution_id, not_before, error,
-                                    _now())
-        if not done:
-            LOG.warning('Execution %s is not running; its retry was not '
-                        'recorded', execution_id)
-
-    def wait_for_build(self, execution_id: int) -> None:
-        """Put a running execution back to pending, its attempt not
-        counted, while its function is built (see :mod:`._build_wait`).
-
-        An execution that is not running is left as it is, with a warning.
-        """
-        with self._write() as conn:
-            done = _build_wait.wait_for_build(conn, execution_id, _now())
-        if not done:
-            LOG.warning('Execution %s is not running; its wait for a build '
-                        'was not recorded', execution_id)
-
-    def owner(self) -> str:
-        """What :meth:`claim` stamps as the owner of what this process
-        claims (``hostname:pid``), so runs can be marked with it too."""
-        return _lifecycle.owner()
-
-    def recover_running(self) -> int:
-        """Put executions left running by a dead bridge back to pending.
-
-        Call it once as the bridge starts, before claiming: this process's
-        own running executions count as abandoned too. Only provably dead
-        owners are recovered: no owner, or a dead process of this host;
-        running executions of other hosts stay as they are (see
-        :mod:`pratai_bridge.journal._lifecycle`). Returns how many.
-        """
-        abandoned = _lifecycle.abandoned_by(socket.gethostname(), os.getpid())
-        with self._write() as conn:
-            return _lifecycle.recover(conn, _now(), abandoned)
+    def events(self, since: datetime.datetime,
+               until: datetime.datetime | None = None,
+               event_type: str | None = None) -> Iterator[StoredEvent]:
+        """Journaled events received from ``since`` to ``until`` (not
+        included), oldest first, of the event types the glob
+        ``event_type`` matches; read a page at a time."""
+        with self._read() as conn:
+            for row in _replay.events(conn, since, until, event_type):
+                yield _stored_event(row)
 
     def list_rejected(self, limit: int | None = None) -> list[StoredRejected]:
         """Rejected notifications, newest first."""
@@ -475,6 +360,7 @@ def _now() -> datetime.datetime:
 def _stored_event(row: dict[str, Any]) -> StoredEvent:
     document = row.pop('document')
     received_at = row.pop('received_at')
+    row.pop('matched', None)
     filter_errors = tuple(row.pop('filter_errors', None) or ())
     event = Event(payload=document.get('payload'),
                   details=document.get('details') or {},

@@ -85,17 +85,116 @@ def _v5_filter_errors(connection: sa.Connection) -> None:
                  sa.Column('filter_errors', models.JSONText()))
 
 
-def _v6_chain(connection: sa.Connection) -> None:
-    """Version 6: the loop guard's request id, cause and depth of each
-    execution (see :mod:`pratai_bridge.chain`), indexed for the lookups
-    of the causes of a batch and of ``executions show``."""
-    _add_columns(connection, 'executions',
-                 sa.Column('request_id', sa.String(64)),
-                 sa.Column('cause', sa.String(64)),
-                 sa.Column('depth', sa.Integer()))
-    for column in ('request_id', 'cause'):
+#: The columns executions had at version 5 (as at 4), copied by the
+#: version 6 rebuild on SQLite.
+_V5_EXECUTION_COLUMNS = (
+    'id', 'message_id', 'subscription', 'function', 'status', 'event_type',
+    'source', 'created_at', 'updated_at', 'attempts', 'function_version',
+    'started_at', 'finished_at', 'duration', 'result', 'error', 'logs',
+    'next_attempt_at', 'owner', 'warm', 'build_wait')
+#: Version 6's new columns of executions (PostgreSQL adds them in place).
+_V6_EXECUTION_COLUMNS = (
+    ('lease_until', models.UTCDateTime), ('outcome', lambda: sa.String(16)),
+    ('error_code', lambda: sa.String(64)), ('resource_id', sa.Text),
+    ('replay_of', sa.Integer), ('retried_at', models.UTCDateTime))
+
+
+def _v6_lifecycle(connection: sa.Connection) -> None:
+    """Version 6: leases, the dead letter, ordering, replays, attempts.
+
+    The unique key of executions gains ``replay``; SQLite cannot change a
+    table's constraints in place, so there the table is rebuilt from the
+    model and the rows copied. Executions that ended failed, timeout or
+    error become ``dead``, keeping that as their outcome.
+    """
+    executions = models.table(models.ExecutionRow)
+    if connection.dialect.name == 'sqlite':
+        _rebuild_sqlite(connection, executions, _V5_EXECUTION_COLUMNS)
+    else:
+        _add_columns(connection, 'executions',
+                     *(sa.Column(name, kind())
+                       for name, kind in _V6_EXECUTION_COLUMNS),
+                     *(sa.Column(name, sa.Integer(), nullable=False,
+                                 server_default='0')
+                       for name in ('seq', 'replay', 'attempts_base')))
         connection.execute(sa.text(
-            f'CREATE INDEX ix_executions_{column} ON executions ({column})'))
+            'ALTER TABLE executions DROP CONSTRAINT '
+            'uq_executions_message_id_subscription'))
+        connection.execute(sa.text(
+            'ALTER TABLE executions ADD CONSTRAINT uq_executions_delivery '
+            'UNIQUE (message_id, subscription, replay)'))
+        for name in ('ix_executions_order', 'ix_executions_created_at'):
+            _index(executions, name).create(connection)
+    connection.execute(sa.text(
+        "UPDATE executions SET outcome = status, status = 'dead', "
+        "error_code = CASE status WHEN 'failed' THEN 'function_failed' "
+        "WHEN 'timeout' THEN 'timed_out' ELSE 'runner_failed' END "
+        "WHERE status IN ('failed', 'timeout', 'error')"))
+    connection.execute(sa.text(
+        "UPDATE executions SET outcome = 'succeeded' "
+        "WHERE status = 'succeeded'"))
+    connection.execute(sa.text(
+        'UPDATE executions SET seq = 0, resource_id = (SELECT '
+        'events.resource_id FROM events WHERE events.message_id = '
+        'executions.message_id)'))
+    _add_columns(connection, 'events', sa.Column('matched', sa.Boolean()))
+    connection.execute(sa.text(
+        'UPDATE events SET matched = EXISTS (SELECT 1 FROM executions '
+        'WHERE executions.message_id = events.message_id)'))
+    models.table(models.AttemptRow).create(connection)
+    _index(models.table(models.EventRow),
+           'ix_events_received_at').create(connection)
+    _index(models.table(models.RejectedRow),
+           'ix_rejected_received_at').create(connection)
+
+
+def _index(table: sa.Table, name: str) -> sa.Index:
+    return next(index for index in table.indexes if index.name == name)
+
+
+def _rebuild_sqlite(connection: sa.Connection, table: sa.Table,
+                    kept: Sequence[str]) -> None:
+    """Rebuild ``table`` as the model declares it, keeping the ``kept``
+    columns of its rows (SQLite's recipe: new table, copy, drop, rename).
+    """
+    metadata = sa.MetaData()
+    for other in table.foreign_keys:  # what its foreign keys refer to
+        other.column.table.to_metadata(metadata)
+    new = table.to_metadata(metadata, name=f'{table.name}_new')
+    connection.execute(sa.schema.CreateTable(new))
+    columns = ', '.join(kept)
+    connection.execute(sa.text(
+        f'INSERT INTO {new.name} ({columns}) SELECT {columns} '
+        f'FROM {table.name}'))
+    connection.execute(sa.text(f'DROP TABLE {table.name}'))
+    connection.execute(sa.text(
+        f'ALTER TABLE {new.name} RENAME TO {table.name}'))
+    for index in table.indexes:
+        index.create(connection)
+
+
+def _v7_chain(connection: sa.Connection) -> None:
+    """Version 7: the loop guard's request id, cause and depth of each
+    execution (see :mod:`pratai_bridge.chain`), indexed for the lookups
+    of the causes of a batch and of ``executions show``.
+
+    Version 6 rebuilds executions from the model on SQLite, so there the
+    columns may be there already: only what is missing is added.
+    """
+    have = {c['name'] for c in sa.inspect(connection).get_columns(
+        'executions')}
+    _add_columns(connection, 'executions', *(
+        column for column in (sa.Column('request_id', sa.String(64)),
+                              sa.Column('cause', sa.String(64)),
+                              sa.Column('depth', sa.Integer()))
+        if column.name not in have))
+    indexes = {i['name'] for i in sa.inspect(connection).get_indexes(
+        'executions')}
+    for column in ('request_id', 'cause'):
+        if f'ix_executions_{column}' not in indexes:
+            connection.execute(sa.text(
+                f'CREATE INDEX ix_executions_{column} ON executions '
+                f'({column})'))
 
 
 #: Upgrades from the version before each one, in order.
@@ -104,7 +203,8 @@ STEPS: tuple[Step, ...] = (
     (3, _v3_unbounded_text),
     (4, _v4_warm_and_build_wait),
     (5, _v5_filter_errors),
-    (6, _v6_chain),
+    (6, _v6_lifecycle),
+    (7, _v7_chain),
 )
 
 # Any constant will do: it names "the journal migration" to PostgreSQL so

@@ -112,7 +112,9 @@ class EventRow(Base):
     """An accepted event; the first delivery of a ``message_id`` wins."""
 
     __tablename__ = 'events'
-    __table_args__ = (sa.Index('ix_events_event_type', 'event_type'),)
+    __table_args__ = (sa.Index('ix_events_event_type', 'event_type'),
+                      # Since schema version 6: replay and purge by time.
+                      sa.Index('ix_events_received_at', 'received_at'))
 
     message_id: orm.Mapped[str] = orm.mapped_column(sa.String(255),
                                                     primary_key=True)
@@ -136,12 +138,16 @@ class EventRow(Base):
     # when none did.
     filter_errors: orm.Mapped[Any] = orm.mapped_column(JSONText,
                                                        nullable=True)
+    # Since schema version 6: whether any subscription matched it when it
+    # came in, which says how long it is kept (see [journal]).
+    matched: orm.Mapped[bool | None] = orm.mapped_column(sa.Boolean)
 
 
 class RejectedRow(Base):
     """A notification that could not be read, kept for inspection/replay."""
 
     __tablename__ = 'rejected'
+    __table_args__ = (sa.Index('ix_rejected_received_at', 'received_at'),)
 
     message_id: orm.Mapped[str] = orm.mapped_column(sa.String(255),
                                                     primary_key=True)
@@ -166,10 +172,15 @@ class ExecutionRow(Base):
 
     __tablename__ = 'executions'
     __table_args__ = (
-        sa.UniqueConstraint('message_id', 'subscription',
-                            name='uq_executions_message_id_subscription'),
+        # Since schema version 6 with ``replay``: a redelivery adds nothing
+        # twice (replay 0), a deliberate replay adds the next number.
+        sa.UniqueConstraint('message_id', 'subscription', 'replay',
+                            name='uq_executions_delivery'),
         sa.Index('ix_executions_status', 'status'),
         sa.Index('ix_executions_function', 'function'),
+        sa.Index('ix_executions_order', 'subscription', 'resource_id',
+                 'status'),
+        sa.Index('ix_executions_created_at', 'created_at'),
         sa.Index('ix_executions_request_id', 'request_id'),
         sa.Index('ix_executions_cause', 'cause'),
     )
@@ -211,14 +222,72 @@ class ExecutionRow(Base):
     # did not wait).
     warm: orm.Mapped[bool | None] = orm.mapped_column(sa.Boolean)
     build_wait: orm.Mapped[float | None] = orm.mapped_column(sa.Float)
-    # Since schema version 6, the loop guard (pratai_bridge.chain): the
+    # Since schema version 6. Until when the running attempt's bridge
+    # holds it: renewed while the bridge lives; past it, any bridge
+    # sharing the journal may take it back (None when not running).
+    lease_until: orm.Mapped[datetime.datetime | None] = orm.mapped_column(
+        UTCDateTime)
+    # The last attempt's outcome (succeeded, failed, timeout, error) and
+    # why it did not succeed (a code of pratai_bridge.outcome).
+    outcome: orm.Mapped[str | None] = orm.mapped_column(sa.String(16))
+    error_code: orm.Mapped[str | None] = orm.mapped_column(sa.String(64))
+    # The event's resource, and the match's place in its batch: what
+    # delivery.ordered orders by (created_at, then seq).
+    resource_id: orm.Mapped[str | None] = orm.mapped_column(sa.Text)
+    seq: orm.Mapped[int] = orm.mapped_column(sa.Integer, default=0,
+                                             server_default='0')
+    # 0 for a delivery; 1, 2... for deliberate replays of the same event
+    # to the same subscription, ``replay_of`` then naming the delivery's
+    # execution (None when the event had not matched it).
+    replay: orm.Mapped[int] = orm.mapped_column(sa.Integer, default=0,
+                                                server_default='0')
+    replay_of: orm.Mapped[int | None] = orm.mapped_column(sa.Integer)
+    # ``executions retry`` gives a dead execution a new budget: attempts
+    # beyond ``attempts_base`` count against delivery.max_attempts, and
+    # delivery.max_age runs from ``retried_at`` (None: from created_at).
+    attempts_base: orm.Mapped[int] = orm.mapped_column(
+        sa.Integer, default=0, server_default='0')
+    retried_at: orm.Mapped[datetime.datetime | None] = orm.mapped_column(
+        UTCDateTime)
+
+    # Since schema version 7, the loop guard (pratai_bridge.chain): the
     # execution's OpenStack request id (req-<uuid>, handed to the
     # function); the request id of the execution whose calls caused its
     # event (None: no execution of ours did); and how many executions
-    # precede it in that chain (0 for a root, None before version 6).
+    # precede it in that chain (0 for a root, None before version 7).
     request_id: orm.Mapped[str | None] = orm.mapped_column(sa.String(64))
     cause: orm.Mapped[str | None] = orm.mapped_column(sa.String(64))
     depth: orm.Mapped[int | None] = orm.mapped_column(sa.Integer)
+
+
+class AttemptRow(Base):
+    """One attempt at an execution, kept after it ends (schema 6).
+
+    Written when an attempt is claimed and when it ends: ``outcome`` is the
+    runner's status, or ``interrupted`` when its bridge stopped first;
+    ``details`` holds what else is known (warm, build_wait, duration,
+    function_version). An attempt given back while its function builds is
+    removed: it did not run.
+    """
+
+    __tablename__ = 'attempts'
+    __table_args__ = (sa.UniqueConstraint('execution_id', 'number',
+                                          name='uq_attempts_number'),)
+
+    id: orm.Mapped[int] = orm.mapped_column(sa.Integer, primary_key=True,
+                                            autoincrement=True)
+    execution_id: orm.Mapped[int] = orm.mapped_column(
+        sa.Integer, sa.ForeignKey('executions.id', ondelete='CASCADE'))
+    number: orm.Mapped[int] = orm.mapped_column(sa.Integer)
+    bridge: orm.Mapped[str | None] = orm.mapped_column(sa.String(255))
+    started_at: orm.Mapped[datetime.datetime] = orm.mapped_column(
+        UTCDateTime)
+    ended_at: orm.Mapped[datetime.datetime | None] = orm.mapped_column(
+        UTCDateTime)
+    outcome: orm.Mapped[str | None] = orm.mapped_column(sa.String(16))
+    error_code: orm.Mapped[str | None] = orm.mapped_column(sa.String(64))
+    error: orm.Mapped[str | None] = orm.mapped_column(sa.Text)
+    details: orm.Mapped[Any] = orm.mapped_column(JSONText, nullable=True)
 
 
 #: What :mod:`.migrations` creates on an empty database.

@@ -40,13 +40,16 @@ def print_problems(problems: Any) -> None:
         print(f'{where}{kind}{problem.message}', file=sys.stderr)
 
 
-def add_notification_arguments(parser: argparse.ArgumentParser) -> None:
-    """The notification files a command reads, and their exchange."""
+def add_notification_arguments(parser: argparse.ArgumentParser,
+                               required: bool = True) -> None:
+    """The notification files a command reads (one at least when
+    ``required``), and their exchange."""
     parser.add_argument(
         '--exchange', metavar='NAME',
         help='Exchange the notifications came from (nova, swift, aodh...); '
              'inferred from publisher_id and event_type when omitted.')
-    parser.add_argument('files', nargs='+', metavar='NOTIFICATION.json')
+    parser.add_argument('files', nargs='+' if required else '*',
+                        metavar='NOTIFICATION.json')
 
 
 def read_notifications(parsed_args: argparse.Namespace
@@ -85,6 +88,26 @@ def journal(conf: cfg.ConfigOpts, write: bool = False
         yield opened
     finally:
         opened.stop()
+
+
+def parse_time(text: str, option: str) -> Any:
+    """An option's ISO 8601 time or duration back from now, as aware UTC;
+    a bad one is a CommandError naming the option."""
+    from pratai_bridge import _durations
+    try:
+        return _durations.parse_time(text)
+    except ValueError as exc:
+        raise CommandError(f'{option}: {exc}') from exc
+
+
+def parse_duration(text: str, option: str) -> Any:
+    """An option's duration (``30d``) as a timedelta; a CommandError
+    naming the option when it is not one."""
+    from pratai_bridge import _durations
+    try:
+        return _durations.parse_duration(text)
+    except ValueError as exc:
+        raise CommandError(f'{option}: {exc}') from exc
 
 
 def normalize(normalizers: 'Normalizers', notification: 'Notification',

@@ -26,14 +26,18 @@ from pratai_bridge.manage._common import CommandError
 # deploy, package checks and the runner are imported by the commands that
 # change functions: listings stay fast (see pratai_bridge.cmd.manage).
 
-FIELDS = ('name', 'version', 'handler', 'runtime', 'memory', 'timeout',
-          'network', *WARM_SETTINGS, 'sha256', 'size', 'created_at')
+FIELDS = ('name', 'version', 'project', 'handler', 'runtime', 'memory',
+          'timeout', 'network', *WARM_SETTINGS, 'sha256', 'size',
+          'created_at')
+#: the project shown for a function the operator owns
+OPERATOR = '(operator)'
 
 
 def _row(function: Function) -> tuple:
     spec = function.spec
-    return (spec.name, function.version, spec.handler, spec.runtime,
-            spec.memory, spec.timeout, spec.network,
+    return (spec.name, function.version, spec.project or OPERATOR,
+            spec.handler, spec.runtime, spec.memory, spec.timeout,
+            spec.network,
             *(getattr(spec, field) for field in WARM_SETTINGS),
             function.sha256, function.size, function.created_at)
 
@@ -94,6 +98,11 @@ class Create(show.ShowOne):
                                  'default 30)')
         parser.add_argument('--network', choices=NETWORKS, default='none',
                             help='Network access (default none)')
+        parser.add_argument('--project', metavar='PROJECT_ID',
+                            help='The Keystone project that owns the '
+                                 'function: only subscriptions of this '
+                                 'project may run it (default: the '
+                                 'operator owns it, any subscription may)')
         _add_warm_arguments(parser)
         parser.add_argument('--no-build', action='store_true',
                             help='Store the zip without building its image '
@@ -125,6 +134,7 @@ class Create(show.ShowOne):
                     timeout=parsed_args.timeout, network=parsed_args.network,
                     runner=None if parsed_args.no_build else load_runner(conf),
                     progress=self._progress(parsed_args),
+                    project=parsed_args.project,
                     **{field: getattr(parsed_args, field)
                        for field in WARM_SETTINGS})
             except package.PackageError as exc:

@@ -1,4 +1,5 @@
-"""``subscriptions validate`` and ``subscriptions match [--explain]``."""
+"""``subscriptions list``, ``subscriptions validate`` and ``subscriptions
+match [--explain]``."""
 
 import os
 
@@ -64,6 +65,30 @@ class Validate(command.Command):
         print(f'{len(checked.subscriptions)} subscriptions in {len(files)} '
               'files: valid')
         return 0
+
+
+#: the project shown for a subscription without ``project``
+OPERATOR_LEVEL = '(operator-level: every project)'
+
+
+class List(lister.Lister):
+    """List the subscriptions: each one's project, function and file:line.
+
+    A subscription without ``project`` is operator-level: it sees the
+    events of every project, and says so.
+    """
+
+    def get_parser(self, prog_name):
+        parser = super().get_parser(prog_name)
+        _add_directory_argument(parser)
+        return parser
+
+    def take_action(self, parsed_args):
+        conf = _common.conf(self.app)
+        directory = parsed_args.directory or conf.subscriptions.directory
+        rows = [(s.name, s.project or OPERATOR_LEVEL, s.function, s.origin)
+                for s in _load(directory).subscriptions]
+        return ('name', 'project', 'function', 'origin'), rows
 
 
 class Match(lister.Lister):

@@ -17,9 +17,14 @@ by rank, so a node reached through a field of rank ``r`` only has steps
 for fields of rank above ``r``. When a state takes its field of rank
 ``r``, every step that will ever read ``r`` is already in its set.
 
-States are built on first use and kept (:class:`Automaton`): the next
-state for a value of an exact-only field, for a value seen before (up to
-:data:`VALUES_PER_STATE` of them), or for a set of children reached. What
+States are built on first use and kept (:class:`Automaton`), with where
+they lead: for a value of an exact-only field, for whether an exists-only
+field is there, for the slot of a number among a ranges-only field's
+bounds, for an event type seen before (up to :data:`VALUES_PER_STATE` of
+them), for the set of children a value reached. Each of these is bounded
+by the tables, not by the events: values that no rule names are not kept
+(past :data:`MISSES_PER_STATE`), nor the values of fields such as object
+names, which rarely repeat (their lookups are made for each event). What
 a state leads to is a pure function of the immutable trie, so a state
 built twice by two threads at once is built the same way; each is kept
 with one dict assignment, atomic under the GIL, and readers never see a
@@ -75,16 +80,28 @@ def _kind(steps: Sequence[_trie.Step]) -> str:
         return EXACT
     if all(step.only_presence for step in steps):
         return PRESENCE
-    if len(steps) == 1 and steps[0].only_numeric:
+    if all(step.only_numeric for step in steps):
         return NUMERIC
     return OTHER
+
+
+def _slots(steps: tuple[_trie.Step, ...], value: Any) -> Any:
+    """A NUMERIC state's key: the slot of the value in each step's bounds
+    (one int for one step), -1 when it is not a finite number. As many
+    keys as the bounds of all steps make slots, whatever the values."""
+    if len(steps) == 1:
+        return _trie.slot(steps[0], value)
+    first = _trie.slot(steps[0], value)
+    if first < 0:
+        return -1
+    return (first, *(_trie.slot(step, value) for step in steps[1:]))
 
 
 class State:
     """The steps pending after some fields, and those of the one read next."""
 
     __slots__ = ('steps', 'read', 'head', 'key', 'kind', 'rest', 'by_key',
-                 'by_children', 'miss', 'remember', 'misses')
+                 'by_children', 'miss', 'remember', 'misses', 'lookup')
 
     def __init__(self, steps: tuple[_trie.Step, ...],
                  rest: frozenset[_trie.Step]) -> None:
@@ -109,8 +126,9 @@ class State:
         #: MISSES_PER_STATE others, NUMERIC its slots, OTHER
         #: VALUES_PER_STATE.
         self.by_key: dict[Any, _Next] = {}
-        #: Children reached -> next (OTHER).
-        self.by_children: dict[frozenset[_trie.Node], _Next] = {}
+        #: Children reached -> next (OTHER): a frozenset, or the tuple
+        #: that lookup returned.
+        self.by_children: dict[Any, _Next] = {}
         #: Next when the value reaches no child (built on first use).
         self.miss: _Next | None = None
         #: Whether OTHER remembers values: only for the event type,
@@ -119,6 +137,9 @@ class State:
         self.remember = path == ('event_type',)
         #: Values remembered that lead nowhere (EXACT).
         self.misses = 0
+        #: OTHER of one step of one simple table: its Step.lookup.
+        self.lookup = (steps[0].lookup if self.kind is OTHER
+                       and len(steps) == 1 and not self.remember else None)
 
 
 def _grouped(steps: list[_trie.Step]) -> tuple[_trie.Step, ...]:
@@ -176,7 +197,10 @@ class Automaton:
             for step in state.steps:
                 reached.extend(step.present if key else step.absent)
         elif state.kind is NUMERIC:
-            if key >= 0:
+            if key.__class__ is tuple:
+                for step, slot in zip(state.steps, key, strict=True):
+                    step.advance_slot(slot, reached)
+            elif key >= 0:
                 state.steps[0].advance_slot(key, reached)
         elif key is not _MISSING:
             for step in state.steps:
@@ -205,7 +229,7 @@ class Automaton:
                 else:
                     value = values[0]
                     key = (True if state.kind is PRESENCE
-                           else _trie.slot(state.steps[0], value)
+                           else _slots(state.steps, value)
                            if state.kind is NUMERIC
                            else value if value.__class__ is str
                            else value_key(value))
@@ -230,6 +254,16 @@ class Automaton:
                     state.by_children[group] = found
         if key is not None and len(state.by_key) < VALUES_PER_STATE:
             state.by_key[key] = found
+        return found
+
+    def looked_up(self, state: State, children: tuple[_trie.Node, ...]
+                  ) -> _Next:
+        """The transition for what a state's lookup returned."""
+        if not children:
+            return self._miss(state)
+        found = self.after(state, children)
+        if len(state.by_children) < CHILDREN_PER_STATE:
+            state.by_children[children] = found
         return found
 
     def _miss(self, state: State) -> _Next:
@@ -267,7 +301,21 @@ class Automaton:
                     if state.kind is PRESENCE:
                         key = key is not _MISSING
                     elif state.kind is NUMERIC:
-                        key = _trie.slot(state.steps[0], value)
+                        key = _slots(state.steps, value)
+                    lookup = state.lookup
+                    if lookup is not None:
+                        # One simple table: its children tuple keys the
+                        # next state.
+                        children = lookup(value) if key is not _MISSING \
+                            else ()
+                        going = (state.by_children.get(children)
+                                 if children else state.miss)
+                        if going is None:
+                            going = self.looked_up(state, children)
+                        state, ends = going
+                        if ends:
+                            found.extend(ends)
+                        continue
                     going = state.by_key.get(key)
                     if going is None:
                         if state.kind is OTHER:

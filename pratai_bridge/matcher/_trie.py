@@ -20,6 +20,7 @@ subscriptions.
 """
 
 import bisect
+from collections.abc import Callable
 from collections.abc import Iterable
 from collections.abc import Sequence
 from math import isfinite
@@ -52,14 +53,16 @@ class Step:
                  'folded_prefixes', 'folded_suffixes', 'folded', 'guarded',
                  'bounds', 'ranges', 'tested', 'present', 'absent',
                  'needs_fold', 'only_exact', 'only_presence', 'only_numeric',
-                 'edges')
+                 'lookup', 'edges')
 
-    def __init__(self, path_id: int, path: tuple[str, ...]) -> None:
-        #: The field's number (for the per-event cache) and its path.
+    def __init__(self, path_id: int, path: tuple[str, ...],
+                 read: _read.Reader | None = None) -> None:
+        #: The field's number (its rank in the field order) and its path.
         self.path_id = path_id
         self.path = path
-        #: Reads the field's leaf values from an event (see _read).
-        self.read = _read.reader(path)
+        #: Reads the field's leaf values from an event (see _read); one
+        #: reader serves every step of a field.
+        self.read = _read.reader(path) if read is None else read
         #: Exact values: a str itself, other scalars by value_key.
         self.exact: dict[Any, _Children] = {}
         #: (length, {prefix: children}) for each prefix length in use;
@@ -95,6 +98,11 @@ class Step:
         self.only_presence = False
         #: Whether only numeric ranges go on from here.
         self.only_numeric = False
+        #: For a step of one simple table (prefixes or suffixes of one
+        #: length, or conditions tested one by one): one present scalar ->
+        #: the children it reaches, a tuple (so it can key a dict), () for
+        #: none. None for other steps (see advance).
+        self.lookup: Callable[[Any], _Children] | None = None
         #: The (condition, child) pairs the tables were filled from, so
         #: steps of one field can be merged (:func:`merge`).
         self.edges: tuple[tuple[c.Condition, Node], ...] = ()
@@ -238,19 +246,20 @@ def build(entries: Iterable[tuple[int, Clause]],
             node = child
         if not node.ends or node.ends[-1] != index:
             node.ends.append(index)
-    paths = {rank: path for path, rank in order.items()}
-    return _freeze(root, paths)
+    fields = {rank: (path, _read.reader(path)) for path, rank in order.items()}
+    return _freeze(root, fields)
 
 
-def _freeze(draft: _Draft, paths: dict[int, tuple[str, ...]]) -> Node:
+def _freeze(draft: _Draft,
+            fields: dict[int, tuple[tuple[str, ...], _read.Reader]]) -> Node:
     node = Node()
     node.ends = tuple(draft.ends)
     steps: dict[int, Step] = {}
     edges: dict[int, list[tuple[c.Condition, Node]]] = {}
     for (path_id, conditions), child_draft in draft.children.items():
-        child = _freeze(child_draft, paths)
+        child = _freeze(child_draft, fields)
         if path_id not in steps:
-            steps[path_id] = Step(path_id, paths[path_id])
+            steps[path_id] = Step(path_id, *fields[path_id])
             edges[path_id] = []
         edges[path_id].extend((cond, child) for cond in conditions)
     for path_id, step in steps.items():
@@ -262,7 +271,7 @@ def _freeze(draft: _Draft, paths: dict[int, tuple[str, ...]]) -> Node:
 
 def merge(steps: Sequence[Step]) -> Step:
     """One step for the same field as ``steps``, reaching all they reach."""
-    merged = Step(steps[0].path_id, steps[0].path)
+    merged = Step(steps[0].path_id, steps[0].path, steps[0].read)
     edges = [edge for step in steps for edge in step.edges]
     _fill(merged, edges)
     merged.edges = tuple(edges)
@@ -317,6 +326,8 @@ class _Tables:
 
     def affix_tables(self, prefix: bool, folded: bool) -> tuple[
             tuple[int, dict[str, _Children]], ...]:
+        if not self.affixes[(prefix, folded)]:
+            return ()
         return tuple(sorted(
             (length, {k: _unique(v) for k, v in table.items()})
             for length, table in self.affixes[(prefix, folded)].items()))
@@ -360,6 +371,48 @@ def _fill(step: Step, edges: list[tuple[c.Condition, Node]]) -> None:
     step.only_numeric = bool(step.ranges) and not (
         step.needs_fold or step.prefixes or step.suffixes or step.guarded
         or step.tested or step.present or step.absent or step.exact)
+    step.lookup = _lookup(step)
+
+
+def _lookup(step: Step) -> Callable[[Any], _Children] | None:
+    """Step.lookup for the simple shapes; None for the others."""
+    tables = [step.exact, step.folded, step.prefixes, step.suffixes,
+              step.folded_prefixes, step.folded_suffixes, step.guarded,
+              step.ranges, step.tested, step.present, step.absent]
+    if sum(1 for table in tables if table) != 1:
+        return None
+    if len(step.prefixes) == 1:
+        length, table = step.prefixes[0]
+
+        def prefix(value: Any) -> _Children:
+            if value.__class__ is str:
+                return table.get(value[:length], ())
+            return ()
+        return prefix
+    if len(step.suffixes) == 1 and step.suffixes[0][0]:
+        length, table = step.suffixes[0]
+
+        def suffix(value: Any) -> _Children:
+            if value.__class__ is str:
+                return table.get(value[-length:], ())
+            return ()
+        return suffix
+    if len(step.tested) == 1:
+        ((condition, child),) = step.tested
+        test = condition.test
+        reached = (child,)
+
+        def tested(value: Any) -> _Children:
+            return reached if test(value) else ()
+        return tested
+    if step.tested:
+        edges = step.tested
+
+        def all_tested(value: Any) -> _Children:
+            return tuple({id(child): child for condition, child in edges
+                          if condition.test(value)}.values())
+        return all_tested
+    return None
 
 
 def _literal_part(condition: c.Condition) -> tuple[bool, str] | None:
@@ -411,4 +464,6 @@ def _fill_ranges(step: Step, numeric: list[tuple[c.Numeric, Node]]
 
 
 def _unique(nodes: list[Node]) -> _Children:
+    if len(nodes) == 1:
+        return (nodes[0],)  # Most tables: one child per value.
     return tuple({id(n): n for n in nodes}.values())

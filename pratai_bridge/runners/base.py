@@ -127,7 +127,7 @@ class Runner(abc.ABC):
         ``[runner] max_payload_kb`` (see :func:`encode_payload`).
         """
 
-    def check(self) -> None:  # noqa: B027
+    def check_config(self) -> None:  # noqa: B027
         """Refuse a configuration this runner cannot honour (an OCI
         runtime the engine does not know, say): RunnerError, its first
         line saying what to change. Called before the bridge starts and

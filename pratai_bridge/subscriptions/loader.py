@@ -356,8 +356,10 @@ def _enrich_problems(item: Mapping[str, Any], node: yaml.Node,
 def _subscription(item: Mapping[str, Any], built: Sequence[Filter],
                   origin: str) -> Subscription:
     """A schema-valid item with its filters as a Subscription."""
-    delivery = Delivery(**{key: int(value) for key, value
-                           in item.get('delivery', {}).items()})
+    settings: dict[str, Any] = {
+        key: value if value.__class__ is bool else int(value)
+        for key, value in item.get('delivery', {}).items()}
+    delivery = Delivery(**settings)
     return Subscription(name=item['name'], function=item['function'],
                         filters=tuple(built), project=item.get('project'),
                         delivery=delivery, origin=origin,

@@ -7,11 +7,19 @@ from pratai_bridge.filters.base import Filter
 
 @dataclasses.dataclass(frozen=True)
 class Delivery:
-    """How a subscription's function runs: attempts, timeout, parallelism."""
+    """How a subscription's function runs: attempts, timeout, parallelism.
+
+    ``max_age``: seconds after its event came in past which an execution
+    is not tried again (None: only ``max_attempts`` bounds it).
+    ``ordered``: executions for the same resource run one at a time, in
+    the order their events came in.
+    """
 
     max_attempts: int = 3
     timeout: int = 30
     concurrency: int = 4
+    max_age: int | None = None
+    ordered: bool = False
 
 
 @dataclasses.dataclass(frozen=True)

@@ -9,7 +9,8 @@
         filters:                      # optional; all must match
           - event_type: [compute.instance.create.end]
           - pattern: {payload: {state: [active]}}
-        delivery: {max_attempts: 3, timeout: 30, concurrency: 4}  # optional
+        delivery: {max_attempts: 3, timeout: 30, concurrency: 4,
+                   max_age: 86400, ordered: false}  # optional
         enrich: [server]              # optional: looked up before matching
         credential: autoscaler        # optional: [credential:autoscaler]
 
@@ -43,7 +44,10 @@ DELIVERY_BOUNDS = types.MappingProxyType({
     'max_attempts': (1, 100),
     'timeout': (1, 3600),
     'concurrency': (1, 1000),
+    'max_age': (1, 30 * 86400),
 })
+#: Delivery settings that are booleans.
+DELIVERY_FLAGS = frozenset({'ordered'})
 
 
 def _name() -> dict[str, Any]:
@@ -55,8 +59,9 @@ def _delivery() -> dict[str, Any]:
         'type': 'object',
         'additionalProperties': False,
         'properties': {
-            key: {'type': 'integer', 'minimum': low, 'maximum': high}
-            for key, (low, high) in DELIVERY_BOUNDS.items()
+            **{key: {'type': 'integer', 'minimum': low, 'maximum': high}
+               for key, (low, high) in DELIVERY_BOUNDS.items()},
+            **{key: {'type': 'boolean'} for key in DELIVERY_FLAGS},
         },
     }
 
@@ -160,6 +165,10 @@ def _conforms(item: Any) -> bool:
     if delivery.__class__ is not dict:
         return False
     for key, value in delivery.items():
+        if key in DELIVERY_FLAGS:
+            if value.__class__ is not bool:
+                return False
+            continue
         bounds = DELIVERY_BOUNDS.get(key)
         if (bounds is None or value.__class__ is not int
                 or not bounds[0] <= value <= bounds[1]):

@@ -161,13 +161,18 @@ def _error(exc, skip_frames=0):
     for _ in range(skip_frames):
         if tb is not None and tb.tb_next is not None:
             tb = tb.tb_next
-    import traceback  # only for errors: it costs a cold start otherwise
-
-    text = ''.join(traceback.format_exception(type(exc), exc, tb))
     kind = type(exc)
     name = kind.__qualname__
     if kind.__module__ not in ('builtins', '__main__'):
         name = f'{kind.__module__}.{name}'
+    try:
+        import traceback  # only for errors: it costs a cold start otherwise
+
+        text = ''.join(traceback.format_exception(type(exc), exc, tb))
+    except Exception as failure:  # no file left to import it (EMFILE)...
+        # ...the error is still reported, without its traceback.
+        text = (f'(no traceback: {type(failure).__name__}: {failure})\n'
+                f'{name}: {str(exc)[:MAX_MESSAGE]}\n')
     return {'type': name, 'message': str(exc)[:MAX_MESSAGE],
             'traceback': text[-MAX_TRACEBACK:]}
 

@@ -28,7 +28,8 @@ def engine():
     import docker
 
     try:
-        client = docker.from_env(timeout=10)
+        # Generous: the shared engine is slow when the machine is loaded.
+        client = docker.from_env(timeout=60)
         client.ping()
     except docker.errors.DockerException as exc:
         message = (f'the Docker engine does not answer ({exc}): '
@@ -41,17 +42,23 @@ def engine():
 @pytest.fixture(scope='module')
 def runner(engine, tmp_path_factory):
     root = tmp_path_factory.mktemp('docker-runner')
-    # pip reads no configuration of this host: the index is the test's own.
+    # pip reads no configuration of this host: the index is the test's own;
+    # a function network of the run's own (and its host rules), removed at
+    # the end: never the one a bridge on this machine uses.
     conf = make_conf(root, '[builder]\npip_index_url = '
-                     f'{local_index(root / "index")}\n')
+                     f'{local_index(root / "index")}\n'
+                     f'[runner]\nfunction_network = ft-{NONCE}\n')
     made = DockerRunner(conf)
     prepared = []
     made.prepared = prepared
-    yield made
-    made.close()
-    for function in prepared:
-        made.forget(function)
-    made.builder.close()
+    try:
+        yield made
+    finally:
+        made.close()
+        for function in prepared:
+            made.forget(function)
+        made.network.remove(made.builder.api)
+        made.builder.close()
 
 
 @pytest.fixture(autouse=True)

@@ -4,8 +4,9 @@ the shared service.
 ``TcpProxy(port)`` listens on an ephemeral port of 127.0.0.1 and forwards
 every connection to 127.0.0.1:``port``; :meth:`TcpProxy.cut` closes the
 listener and every connection in flight, so clients see connections
-refused, as if the service were down. Threads are daemons; ``cut`` (or
-leaving the ``with`` block) stops them.
+refused, as if the service were down, and :meth:`TcpProxy.resume` listens
+on the same port again, as if it came back. Threads are daemons; ``cut``
+(or leaving the ``with`` block) stops them.
 """
 
 import socket
@@ -40,6 +41,13 @@ class TcpProxy:
                 sock.close()
             except OSError:
                 pass
+
+    def resume(self) -> None:
+        """Listen on the same port again, after :meth:`cut`."""
+        with self._lock:
+            self._listener = socket.create_server(('127.0.0.1', self.port))
+            self._cut = False
+        threading.Thread(target=self._accept, daemon=True).start()
 
     def _accept(self) -> None:
         while True:

@@ -29,7 +29,7 @@ AUTH_URL = os.environ.get('PRATAI_SWIFT_AUTH_URL',
                           'http://127.0.0.1:8080/auth/v1.0')
 SWIFT_USER = os.environ.get('PRATAI_SWIFT_USER', 'test:tester')
 SWIFT_KEY = os.environ.get('PRATAI_SWIFT_KEY', 'testing')
-FINAL = ('succeeded', 'failed', 'timeout', 'error')
+FINAL = ('succeeded', 'dead')
 
 ECHO = '''
 def main(payload=None):
@@ -172,6 +172,26 @@ def _finished(bridge, subscription: str, timeout: float = 240) -> dict:
                          f'{bridge.log_text()[-3000:]}')
 
 
+def swift_through(url: str, container: str) -> str:
+    """The [store] and [swift] options of a bridge reaching Swift at
+    ``url`` (a proxy a test can cut), giving up at once when it is away."""
+    return f"""
+[store]
+driver = swift
+container = {container}
+refresh_interval = 0.5
+
+[swift]
+auth_type = tempauth
+auth_url = {url}/auth/v1.0
+user = {SWIFT_USER}
+key = {SWIFT_KEY}
+endpoint_override = {url}/v1/AUTH_test
+retries = 0
+timeout = 5
+"""
+
+
 def _publish(publisher, relative, exchange, topic):
     notification = decode.load_file(str(samples.path(relative)), exchange)
     publisher.publish(exchange, topic, notification.priority,
@@ -226,13 +246,16 @@ def test_failures_end_failed_timeout_and_oom(loop, publisher):
         publisher.publish('nova', 'notifications', 'info', 'compute.test',
                           event_type, {'n': 1})
     boom = _finished(bridge, 'explodes')
-    assert boom['status'] == 'failed'
+    assert (boom['status'], boom['outcome'], boom['error_code']) == (
+        'dead', 'failed', 'function_failed')
     assert 'ValueError: boom: test.boom' in boom['error']
     assert boom['attempts'] == 2
+    assert [a['outcome'] for a in boom['attempt_history']] == ['failed'] * 2
     hang = _finished(bridge, 'hangs')
-    assert hang['status'] == 'timeout', hang
+    assert (hang['status'], hang['outcome'], hang['error_code']) == (
+        'dead', 'timeout', 'timed_out'), hang
     hog = _finished(bridge, 'hogs')
-    assert hog['status'] == 'failed', hog
+    assert (hog['status'], hog['outcome']) == ('dead', 'failed'), hog
     assert 'out of memory' in hog['error']
     # The daemon goes on: another event still runs a function.
     _publish(publisher, 'nova-versioned/instance-create-end.json',
@@ -354,21 +377,7 @@ def test_a_swift_outage_affects_only_what_this_host_never_saw(
     container = f'pratai-outage-{run}'
     with TcpProxy(8080) as proxy:
         url = f'http://127.0.0.1:{proxy.port}'
-        bridge = make_bridge(f"""
-[store]
-driver = swift
-container = {container}
-refresh_interval = 0.5
-
-[swift]
-auth_type = tempauth
-auth_url = {url}/auth/v1.0
-user = {SWIFT_USER}
-key = {SWIFT_KEY}
-endpoint_override = {url}/v1/AUTH_test
-retries = 0
-timeout = 5
-
+        bridge = make_bridge(swift_through(url, container) + """
 [runner]
 driver = docker
 
@@ -414,7 +423,9 @@ subscriptions:
             assert [e['status'] for e in done] == ['succeeded'] * 2
             assert 'runs its last version seen' in bridge.log_text()
             unseen = _finished(bridge, 'unseen', 60)
-            assert (unseen['status'], unseen['attempts']) == ('error', 2)
+            assert (unseen['status'], unseen['outcome'], unseen['error_code'],
+                    unseen['attempts']) == (
+                'dead', 'error', 'store_unavailable', 2)
             assert unseen['error'].startswith('store: ')
         finally:
             bridge.stop()

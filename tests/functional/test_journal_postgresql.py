@@ -21,9 +21,11 @@ from pratai_bridge.events.model import Rejected
 from pratai_bridge.journal import Journal
 from pratai_bridge.journal import migrations
 from pratai_bridge.journal import SchemaVersionError
+from pratai_bridge.outcome import Outcome
 from pratai_bridge.subscriptions.model import Subscription
 from tests.functional.unavailable import unavailable
 
+UTC = datetime.UTC
 DEFAULT_URL = 'postgresql+psycopg2://postgres@127.0.0.1:5432/test'
 HELLO = Subscription(name='on-create', function='hello')
 AUDIT = Subscription(name='audit', function='auditor')
@@ -198,3 +200,56 @@ def test_sender_chosen_fields_have_no_length_limit(journal):
     assert journal.get_event(event.message_id).event.resource_id == long_path
     (execution,) = journal.list_executions(function='hello')
     assert execution.event_type == event.event_type
+
+
+def test_a_version_1_journal_upgrades_to_the_latest(url, admin):
+    """Every step on PostgreSQL, from the DDL version 1 wrote, with data:
+    the dead letter, replays, ordered claims, attempts and purges then
+    work on the upgraded tables."""
+    from tests.unit.journal import test_schema_v2 as v2
+    from tests.unit.journal import test_schema_v5 as v5
+
+    # As SQLAlchemy wrote it for PostgreSQL: timestamptz, a serial id
+    # (its sequence past the rows inserted with their ids).
+    ddl = v2.V1_SCHEMA.replace('DATETIME', 'TIMESTAMP WITH TIME ZONE').replace(
+        '    id INTEGER NOT NULL,', '    id SERIAL NOT NULL,')
+    engine = sa.create_engine(url)
+    try:
+        with engine.begin() as conn:
+            for statement in (ddl + v2.V1_DATA + v5.FAILED).split(';'):
+                if statement.strip():
+                    conn.exec_driver_sql(statement.replace('%', '%%'))
+            conn.exec_driver_sql(
+                "SELECT setval('executions_id_seq', 5)")
+    finally:
+        engine.dispose()
+    journal = Journal(url)
+    journal.start()
+    try:
+        assert _version(url) == migrations.latest()
+        by_id = {e.id: e for e in journal.list_executions()}
+        assert [(by_id[n].status, by_id[n].outcome, by_id[n].error_code)
+                for n in (3, 4, 5)] == [
+            ('succeeded', 'succeeded', None),
+            ('dead', 'failed', 'function_failed'),
+            ('dead', 'timeout', 'timed_out')]
+        event = journal.get_event('m-1').event
+        sub = Subscription('broken', 'hello')
+        (replay,) = journal.replay([(event, sub)])
+        assert (replay.replay, replay.replay_of) == (1, 4)
+        assert journal.record([event], [(event, sub)], []) == 0
+        assert journal.recover_running() == 1
+        claimed = journal.claim(10, ordered=['on-create', 'broken'])
+        # on-create's pending one, the recovered audit, and the replay.
+        assert sorted(e.id for e in claimed) == [1, 2, replay.id]
+        history = journal.attempts([e.id for e in claimed])
+        assert all(len(h) == 1 for h in history.values())
+        for execution in claimed:
+            journal.finish(execution.id, Outcome('succeeded'), 1)
+        assert journal.requeue(subscription='broken', status='dead') == [4]
+        later = datetime.datetime.now(UTC) + datetime.timedelta(seconds=1)
+        purged = journal.purge(later, later, later)
+        assert (purged['executions'], purged['attempts']) == (5, 3)
+        assert journal.counts()['executions'] == 1  # the requeued one
+    finally:
+        journal.stop()

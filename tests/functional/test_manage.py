@@ -131,3 +131,63 @@ def test_unknown_command_and_driver_are_one_line_on_stderr(bridge, tmp_path):
     assert result.returncode == 1
     assert result.stderr.strip() == (
         "unknown [store] driver 'nope'; known drivers: local, swift")
+
+
+def test_replay_since_rematches_the_journal(bridge):
+    bridge.manage_json('replay', *_paths(LEGACY, SWIFT_C, SWIFT_PUT))
+    # The unmatched Swift GET is journaled too (record_unmatched_events);
+    # a subscription added later replays onto it.
+    bridge.subscribe('20-gets.yaml', (
+        'subscriptions:\n'
+        '  - name: on-get\n'
+        '    function: hello\n'
+        '    filters:\n'
+        '      - pattern: {details: {method: [GET]}}\n'))
+    dry = bridge.manage_json('replay', '--since', '1h', '--subscription',
+                             'on-get', '--dry-run')
+    assert [(r['subscription'], r['execution']) for r in dry] == [
+        ('on-get', None)]
+    assert len(bridge.manage_json('executions', 'list')) == 2
+    first = bridge.manage_json('replay', '--since', '1h', '--event-type',
+                               'objectstore.*')
+    assert sorted((r['subscription'], r['replay']) for r in first) == [
+        ('on-get', 1), ('on-object-upload', 1)]
+    again = bridge.manage_json('replay', '--since', '1h', '--subscription',
+                               'on-object-upload')
+    assert [r['replay'] for r in again] == [2]
+    shown = bridge.manage_json('executions', 'show',
+                               str(again[0]['execution']))
+    upload = [e for e in bridge.manage_json('executions', 'list')
+              if e['subscription'] == 'on-object-upload' and not e['replay']]
+    assert (shown['replay'], shown['replay_of']) == (2, upload[0]['id'])
+    # Ordinary redeliveries still add nothing.
+    assert [r['new_executions'] for r in bridge.manage_json(
+        'replay', *_paths(SWIFT_PUT))] == [0]
+    assert bridge.manage_json('replay', '--since', '2999-01-01T00:00:00Z'
+                              ) == []
+    bad = bridge.manage('replay', '--since', '1h', '--subscription', 'nope',
+                        check=False)
+    assert (bad.returncode, bad.stderr.strip()) == (1, 'no subscription nope')
+
+
+def test_retry_and_purge(bridge):
+    bridge.manage_json('replay', *_paths(LEGACY, SWIFT_C))
+    (execution,) = bridge.manage_json('executions', 'list')
+    refused = bridge.manage('executions', 'retry', str(execution['id']),
+                            check=False)
+    assert refused.returncode == 1
+    assert 'is pending, not finished' in refused.stderr
+    dry = bridge.manage_json('journal', 'purge', '--older-than', '0s',
+                             '--dry-run')
+    # The GET matched nothing: it goes; the pending execution and its
+    # event stay, whatever their age.
+    assert dry == {'executions': 0, 'attempts': 0, 'events': 1,
+                   'rejected': 0}
+    assert bridge.manage_json('journal', 'purge') == dict.fromkeys(dry, 0)
+    assert bridge.manage_json('journal', 'purge', '--older-than', '0s'
+                              ) == dry
+    assert bridge.manage_json('journal', 'purge', '--older-than', '0s'
+                              ) == dict.fromkeys(dry, 0)
+    bad = bridge.manage('journal', 'purge', '--older-than', 'soon',
+                        check=False)
+    assert bad.returncode == 1 and bad.stderr.startswith('--older-than: ')

@@ -84,6 +84,33 @@ def test_what_arrives_during_a_commit_is_the_next_batch():
                        list(range(21, 26))]
 
 
+def test_a_partial_batch_waits_while_another_worker_is_busy():
+    release = threading.Event()
+    batches = []
+
+    def handle(batch):
+        batches.append([m.n for m in batch])
+        return batches[0] != [m.n for m in batch] or release.wait(5)
+
+    server, driver = _server(handle, batch_size=10, threads=2)
+    driver.callback([_Message(0)])
+    _wait_for(lambda: batches)
+    for n in range(1, 4):
+        driver.callback([_Message(n)])
+    time.sleep(0.05)
+    # The second worker is free, but three messages are no full batch.
+    assert batches == [[0]] and server.buffered() == 3
+    for n in range(4, 14):
+        driver.callback([_Message(n)])
+    # A full one is taken at once.
+    _wait_for(lambda: len(batches) == 2)
+    assert batches[1] == list(range(1, 11))
+    release.set()
+    _wait_for(lambda: len(batches) == 3)
+    assert batches[2] == [11, 12, 13]
+    server.stop()
+
+
 def test_the_buffer_holds_no_more_than_prefetch():
     release = threading.Event()
     server, driver = _server(lambda batch: release.wait(5), batch_size=5,

@@ -160,3 +160,45 @@ def test_a_credential_not_configured_stops_the_start(setup):
                       'application_credential_secret = s\n')
     assert [p for p in preflight.before_start(configured)
             if 'credential' in p.message] == []
+
+
+TENANCY = """\
+subscriptions:
+  - name: a-runs-a
+    function: of-a
+    project: project-a
+  - name: a-runs-operator
+    function: of-operator
+    project: project-a
+  - name: b-runs-a
+    function: of-a
+    project: project-b
+  - name: operator-runs-a
+    function: of-a
+  - name: operator-runs-operator
+    function: of-operator
+"""
+
+
+def test_a_project_s_function_runs_only_for_its_project(setup):
+    make, directory = setup
+    (directory / '10-main.yaml').write_text(TENANCY)
+    conf = make()
+    store = LocalStore(conf)
+    store.put(FunctionSpec(name='of-a', handler='h', project='project-a'),
+              b'zip')
+    store.put(FunctionSpec(name='of-operator', handler='h'), b'zip')
+    problems = [(p.line, p.message, p.error)
+                for p in preflight.run(conf, offline=True).problems]
+    assert problems == [
+        (8, "subscription 'b-runs-a' of project project-b names function "
+            "'of-a' of project project-a: a project's subscription may name "
+            "only its project's functions or operator-owned ones", True),
+        (11, "subscription 'operator-runs-a' is operator-level (no "
+             "project) and names function 'of-a' of project project-a: a "
+             "project's function runs only for its own project's "
+             "subscriptions (add \"project: project-a\")", True)]
+    with pytest.raises(preflight.StartupError) as info:
+        preflight.before_start(conf)
+    assert [p.line for p in info.value.problems if p.error] == [8, 11]
+    assert str(directory / '10-main.yaml') in str(info.value)

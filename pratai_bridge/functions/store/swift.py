@@ -176,6 +176,8 @@ class SwiftStore(base.Store):
         for field in WARM_SETTINGS:
             if getattr(spec, field) is not None:
                 headers[_warm_header(field)] = str(getattr(spec, field))
+        if spec.project is not None:  # absent: the operator's
+            headers['X-Object-Meta-Project'] = spec.project
         name = _object(spec.name, function.version)
         try:
             etag = conn.put_object(
@@ -273,6 +275,7 @@ def _from_headers(name: str, version: int,
                             timeout=_integer(name, version, headers,
                                              'timeout'),
                             network=headers[META + 'network'],
+                            project=headers.get(META + 'project'),
                             **_warm_settings(name, version, headers))
         function = Function(spec=spec, version=version,
                             sha256=headers[META + 'sha256'],

@@ -6,7 +6,8 @@ only place containers are made), so the promises below hold whatever path
 starts it:
 
 * it runs as uid 10001 (:data:`USER`) with a read-only root filesystem and
-  a tmpfs on /tmp of ``[runner] tmp_size_mb``, every capability dropped
+  a tmpfs on /tmp of ``[runner] tmp_size_mb`` (/dev/shm, the other
+  writable place, is as small), every capability dropped
   and no-new-privileges (setuid binaries give nothing), under the
   engine's default seccomp profile;
 * it has the function's memory (swap included: memswap = memory), a pids
@@ -66,6 +67,8 @@ def host_config(api: Any, limits: base.Limits,
     return api.create_host_config(
         read_only=True,
         tmpfs={'/tmp': f'size={sandbox.tmp_size_mb}m,mode=1777'},
+        # /dev/shm stays writable on a read-only root: as small as /tmp.
+        shm_size=f'{sandbox.tmp_size_mb}m',
         cap_drop=['ALL'], security_opt=['no-new-privileges'],
         mem_limit=f'{limits.memory_mb}m',
         memswap_limit=f'{limits.memory_mb}m',

@@ -108,7 +108,7 @@ class DockerRunner(base.Runner):
     def close(self) -> None:
         self.pool.close()
 
-    def check(self) -> None:
+    def check_config(self) -> None:
         """Refuse an ``[runner] oci_runtime`` the engine does not know."""
         wanted = self.conf.runner.oci_runtime
         if not wanted:

@@ -119,8 +119,8 @@ def test_a_failed_build_ends_what_waited_and_is_remembered(harness):
     harness.start()
     (first,) = harness.record(1)
     done = harness.finished(first)
-    assert (done.status, done.error, done.attempts) == (
-        'error', 'build: no wheel for six', 1)
+    assert (done.status, done.error_code, done.error, done.attempts) == (
+        'dead', 'build_failed', 'build: no wheel for six', 1)
     assert done.build_wait is not None
     # Within a minute, another event fails at once, with no new build.
     (second,) = harness.record(2)

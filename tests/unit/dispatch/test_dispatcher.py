@@ -3,6 +3,7 @@
 import collections
 import datetime
 import logging
+import os
 import threading
 import time
 
@@ -95,10 +96,18 @@ class FakeRunner(Runner):
         self.prepared = []
         self.active = collections.Counter()
         self.peak = collections.Counter()
+        self.stopped = []
+        self.stop_error = None
         self._lock = threading.Lock()
 
     def prepare(self, function, package):
         self.prepared.append((function.ref, package))
+
+    def stop_orphans(self, bridge):
+        if self.stop_error is not None:
+            raise self.stop_error
+        self.stopped.append(bridge)
+        return 0
 
     def run(self, function, payload, limits, context):
         subscription = payload['subscription']
@@ -258,11 +267,19 @@ def test_failure_is_retried_then_dead_lettered(harness):
     harness.start()
     execution = harness.finished(harness.record(1)[0])
 
-    assert (execution.status, execution.attempts, execution.error) == (
-        'failed', 3, 'Traceback ...\nValueError: 3')
+    assert (execution.status, execution.outcome, execution.error_code,
+            execution.attempts, execution.error) == (
+        'dead', 'failed', 'function_failed', 3,
+        'Traceback ...\nValueError: 3')
     assert len(harness.runner.calls) == 3
     assert [e.id for e in harness.journal.list_executions(
-        status='failed')] == [execution.id]
+        status='dead')] == [execution.id]
+    history = harness.journal.attempts([execution.id])[execution.id]
+    assert [(a.number, a.outcome, a.error_code, a.error) for a in history
+            ] == [(n, 'failed', 'function_failed',
+                   f'Traceback ...\nValueError: {n}') for n in (1, 2, 3)]
+    assert {a.bridge for a in history} == {harness.journal.owner()}
+    assert all(a.started_at <= a.ended_at for a in history)
 
 
 def test_failure_then_success(harness):
@@ -295,8 +312,9 @@ def test_timeout_outcome(harness):
                              ] * 2
     harness.start()
     execution = harness.finished(harness.record(1)[0])
-    assert (execution.status, execution.attempts, execution.error) == (
-        'timeout', 2, 'timed out after 30 s')
+    assert (execution.status, execution.outcome, execution.error_code,
+            execution.attempts, execution.error) == (
+        'dead', 'timeout', 'timed_out', 2, 'timed out after 30 s')
 
 
 def test_store_outage_is_retried(harness):
@@ -311,8 +329,9 @@ def test_long_store_outage_ends_in_error(harness):
     harness.store.outages = 5
     harness.start()
     execution = harness.finished(harness.record(1)[0])
-    assert (execution.status, execution.attempts, execution.error) == (
-        'error', 2, 'store: swift is down')
+    assert (execution.status, execution.outcome, execution.error_code,
+            execution.attempts, execution.error) == (
+        'dead', 'error', 'store_unavailable', 2, 'store: swift is down')
     assert harness.runner.calls == []
 
 
@@ -320,18 +339,44 @@ def test_function_not_found_is_not_retried(harness):
     harness.store = FakeStore()
     harness.start()
     execution = harness.finished(harness.record(1)[0])
-    assert (execution.status, execution.attempts, execution.function_version
-            ) == ('error', 1, None)
+    assert (execution.status, execution.error_code, execution.attempts,
+            execution.function_version) == (
+        'dead', 'function_not_found', 1, None)
     assert execution.error.startswith('function hello not found')
     assert harness.runner.calls == []
+
+
+def test_a_project_s_function_is_forbidden_to_other_subscriptions(harness):
+    # The store changed since the subscriptions were checked: the function
+    # is now project-a's, and the subscription is operator-level.
+    harness.store = FakeStore(_function(project='project-a'))
+    harness.start()
+    execution = harness.finished(harness.record(1)[0])
+    assert (execution.status, execution.error_code, execution.attempts) == (
+        'dead', 'function_forbidden', 1)
+    assert execution.error.startswith(
+        "subscription 'on-create' is operator-level (no project) and names "
+        "function 'hello' of project project-a")
+    assert harness.runner.calls == []
+
+
+def test_a_project_s_function_runs_for_its_project(harness):
+    harness.store = FakeStore(_function(project='project-a'))
+    harness.subscriptions['on-create'] = Subscription(
+        name='on-create', function='hello', project='project-a')
+    harness.start()
+    execution = harness.finished(harness.record(1)[0])
+    assert execution.status == 'succeeded'
 
 
 def test_subscription_gone(harness):
     (execution_id,) = harness.record(1, subscription='removed')
     harness.start()
     execution = harness.finished(execution_id)
-    assert (execution.status, execution.attempts, execution.error) == (
-        'error', 1, 'subscription removed no longer exists')
+    assert (execution.status, execution.error_code, execution.attempts,
+            execution.error) == (
+        'dead', 'subscription_gone', 1,
+        'subscription removed no longer exists')
     assert harness.runner.calls == []
 
 
@@ -347,7 +392,8 @@ def test_a_failed_build_is_not_retried(harness):
     harness.runner.script = [BuildFailed('requirements.txt line 1: ...')]
     harness.start()
     execution = harness.finished(harness.record(1)[0])
-    assert (execution.status, execution.attempts) == ('error', 1)
+    assert (execution.status, execution.error_code, execution.attempts
+            ) == ('dead', 'build_failed', 1)
     assert execution.error == 'build: requirements.txt line 1: ...'
 
 
@@ -355,8 +401,9 @@ def test_a_payload_too_large_is_not_retried(harness):
     harness.runner.script = [PayloadTooLarge('hello:1: the payload is ...')]
     harness.start()
     execution = harness.finished(harness.record(1)[0])
-    assert (execution.status, execution.attempts) == ('error', 1)
-    assert execution.error == 'payload_too_large: hello:1: the payload is ...'
+    assert (execution.status, execution.error_code, execution.attempts) == (
+        'dead', 'payload_too_large', 1)
+    assert execution.error.endswith('hello:1: the payload is ...')
 
 
 def test_unknown_status_from_a_runner_is_an_error(harness):
@@ -364,8 +411,8 @@ def test_unknown_status_from_a_runner_is_an_error(harness):
     harness.runner.script = [Outcome('pending')]
     harness.start()
     execution = harness.finished(harness.record(1)[0])
-    assert (execution.status, execution.error) == (
-        'error', "the runner returned the unknown status 'pending'")
+    assert (execution.status, execution.outcome, execution.error) == (
+        'dead', 'error', "the runner returned the unknown status 'pending'")
 
 
 def test_dispatcher_errors_are_logged_and_decided(harness, caplog):
@@ -375,8 +422,9 @@ def test_dispatcher_errors_are_logged_and_decided(harness, caplog):
     (execution_id,) = harness.record(1)
     execution = harness.finished(execution_id)
 
-    assert (execution.status, execution.attempts, execution.error) == (
-        'error', 2, "dispatcher error: ValueError('bug')")
+    assert (execution.status, execution.error_code, execution.attempts,
+            execution.error) == (
+        'dead', 'dispatcher_error', 2, "dispatcher error: ValueError('bug')")
     logged = [r for r in caplog.records if r.exc_info
               and r.levelno == logging.ERROR]
     assert len(logged) == 2
@@ -457,23 +505,82 @@ def test_stop_gives_up_at_its_timeout(harness):
     assert harness.finished(execution_id).status == 'succeeded'
 
 
+def _dead_bridge(harness):
+    """The journal of a bridge that was this process's predecessor (same
+    pid, another id), as a crash leaves it."""
+    dead = Journal(str(harness.journal._engine.url))
+    dead.start()
+    return dead
+
+
 def test_start_recovers_a_crashed_run(harness):
     (execution_id,) = harness.record(1)
-    harness.journal.claim(1)  # ... and the bridge died running it
+    dead = _dead_bridge(harness)
+    dead.claim(1)  # ... and the bridge died running it
+    harness.runner.stopped = []
     harness.start()
     execution = harness.finished(execution_id)
     assert (execution.status, execution.attempts) == ('succeeded', 2)
+    # Its runs were stopped before its execution was handed out again.
+    assert harness.runner.stopped == [dead.owner()]
+    first, second = harness.journal.attempts([execution_id])[execution_id]
+    assert (first.bridge, first.outcome) == (dead.owner(), 'interrupted')
+    assert (second.bridge, second.outcome) == (harness.journal.owner(),
+                                               'succeeded')
+
+
+def test_an_expired_lease_is_taken_back_by_a_live_bridge(harness, conf):
+    conf.set_override('sweep_interval', 0.5, group='dispatcher')
+    (execution_id,) = harness.record(1)
+    other = _dead_bridge(harness)
+    # Another host's bridge, which may be alive.
+    other._owner, other._owner_pid = 'elsewhere:1:abcd', os.getpid()
+    other.claim(1, lease=1.0)
+    harness.runner.stopped = []
+    harness.start()
+    time.sleep(0.3)  # its lease holds: nothing taken
+    assert harness.journal.get_execution(execution_id).status == 'running'
+    assert harness.runner.stopped == []
+    execution = harness.finished(execution_id)  # ...until it expires
+    assert (execution.status, execution.attempts) == ('succeeded', 2)
+    assert harness.runner.stopped == ['elsewhere:1:abcd']
+
+
+def test_a_bridge_keeps_its_lease(harness, conf):
+    conf.set_override('sweep_interval', 0.5, group='dispatcher')
+    conf.set_override('lease_time', 5.0, group='dispatcher')
+    harness.runner.gate = threading.Event()
+    harness.start()
+    (execution_id,) = harness.record(1)
+    _wait_for(lambda: harness.runner.active['*'] == 1, 'the run')
+    first = harness.journal.get_execution(execution_id).lease_until
+    _wait_for(lambda: harness.journal.get_execution(execution_id)
+              .lease_until > first, 'a renewal')
+    harness.runner.gate.set()
+    assert harness.finished(execution_id).lease_until is None
+
+
+def test_no_recovery_while_the_runs_cannot_be_stopped(harness):
+    (execution_id,) = harness.record(1)
+    _dead_bridge(harness).claim(1)
+    harness.runner.stop_error = RunnerError('engine away')
+    harness.start()
+    time.sleep(0.3)
+    assert harness.journal.get_execution(execution_id).status == 'running'
+    assert harness.runner.calls == []
 
 
 def test_a_run_that_keeps_killing_the_bridge_is_given_up(harness):
     harness.subscribe('on-create', max_attempts=2)
     (execution_id,) = harness.record(1)
-    harness.journal.claim(1)
-    harness.journal.retry(execution_id, datetime.datetime.now(UTC), 'x')
-    harness.journal.claim(1)  # attempt 2 of 2 was running at the crash
+    dead = _dead_bridge(harness)
+    dead.claim(1)
+    dead.retry(execution_id, datetime.datetime.now(UTC), 'x')
+    dead.claim(1)  # attempt 2 of 2 was running at the crash
     harness.start()
     execution = harness.finished(execution_id)
-    assert (execution.status, execution.attempts) == ('error', 3)
+    assert (execution.status, execution.error_code, execution.attempts
+            ) == ('dead', 'attempts_exhausted', 3)
     assert execution.error.startswith('gave up after 2 attempts, the last '
                                       'one interrupted')
     assert harness.runner.calls == []
@@ -514,7 +621,8 @@ def test_an_invalid_stored_function_is_not_retried(harness):
     harness.subscribe('on-create', max_attempts=5)
     harness.start()
     execution = harness.finished(harness.record(1)[0])
-    assert (execution.status, execution.attempts) == ('error', 1)
+    assert (execution.status, execution.error_code, execution.attempts
+            ) == ('dead', 'invalid_function', 1)
     assert 'stored memory is invalid' in execution.error
     assert harness.runner.calls == []
 

@@ -72,3 +72,31 @@ class TestConditions:
         condition = c.Prefix('a')
         with pytest.raises(AttributeError):
             condition.prefix = 'b'
+
+
+def _parts_or_error(parts, pattern):
+    try:
+        return parts(pattern)
+    except ValueError as exc:
+        return str(exc)
+
+
+def test_a_wildcard_without_escapes_splits_as_the_general_parser_reads():
+    # The shortcut for wildcards without a backslash agrees with the
+    # character-by-character parser, errors included.
+    import random
+    rng = random.Random(3)
+    for _ in range(3000):
+        pattern = ''.join(rng.choice('ab*.-[]()?+$^') for _ in
+                          range(rng.randint(0, 8)))
+        assert (_parts_or_error(c._wildcard_parts, pattern)
+                == _parts_or_error(c._escaped_parts, pattern)), pattern
+
+
+def test_value_keys_by_class_agree_with_isinstance():
+    class Text(str):
+        pass
+
+    assert c.value_key(Text('a')) == ('string', 'a')
+    assert c.value_key(True) == ('bool', True)
+    assert c.value_key(1) == c.value_key(1.0) == ('number', 1)

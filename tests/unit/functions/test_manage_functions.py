@@ -21,7 +21,8 @@ from pratai_bridge.runners.base import RunnerError
 from tests.unit.functions.zips import HELLO
 from tests.unit.functions.zips import make_zip
 
-FIELDS = ['name', 'version', 'handler', 'runtime', 'memory', 'timeout',
+FIELDS = ['name', 'version', 'project', 'handler', 'runtime', 'memory',
+          'timeout',
           'network', 'warm_pool_size', 'warm_idle_time', 'warm_max_uses',
           'sha256', 'size', 'created_at']
 

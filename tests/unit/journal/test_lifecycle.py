@@ -49,7 +49,10 @@ def test_claim_moves_oldest_pending_to_running(journal, make_event,
         assert execution == journal.get_execution(execution.id)
         assert (execution.status, execution.attempts) == ('running', 1)
         assert execution.started_at >= before
-        assert execution.owner == f'{socket.gethostname()}:{os.getpid()}'
+        host, pid, token = execution.owner.rsplit(':', 2)
+        assert (host, pid) == (socket.gethostname(), str(os.getpid()))
+        assert len(token) == 8 and execution.owner == journal.owner()
+        assert execution.lease_until > execution.started_at
     assert [e.id for e in journal.claim(5)] == ids[2:]
     assert journal.claim(5) == []
     assert journal.counts()['running'] == 3
@@ -109,8 +112,9 @@ def test_finish_without_runner_times_uses_wall_time(journal, make_event,
     journal.finish(execution_id, Outcome('error', error='no function'),
                    None, log_tail_bytes=10)
     execution = journal.get_execution(execution_id)
-    assert (execution.status, execution.error, execution.logs,
-            execution.function_version) == ('error', 'no function', '', None)
+    assert (execution.status, execution.outcome, execution.error,
+            execution.logs, execution.function_version) == (
+        'dead', 'error', 'no function', '', None)
     assert execution.duration == pytest.approx(
         (execution.finished_at - execution.started_at).total_seconds())
 

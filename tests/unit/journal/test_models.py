@@ -21,24 +21,30 @@ def _indexes(table):
 
 def test_tables():
     assert set(models.METADATA.tables) == {'schema_version', 'events',
-                                           'rejected', 'executions'}
+                                           'rejected', 'executions',
+                                           'attempts'}
 
 
 def test_indexes():
     assert _indexes(models.ExecutionRow.__table__) == {
         'ix_executions_status': ['status'],
         'ix_executions_function': ['function'],
+        'ix_executions_order': ['subscription', 'resource_id', 'status'],
+        'ix_executions_created_at': ['created_at'],
         'ix_executions_request_id': ['request_id'],
         'ix_executions_cause': ['cause']}
+
     assert _indexes(models.EventRow.__table__) == {
-        'ix_events_event_type': ['event_type']}
+        'ix_events_event_type': ['event_type'],
+        'ix_events_received_at': ['received_at']}
 
 
 def test_keys():
     executions = models.ExecutionRow.__table__
     (unique,) = [c for c in executions.constraints
                  if isinstance(c, sa.UniqueConstraint)]
-    assert [c.name for c in unique.columns] == ['message_id', 'subscription']
+    assert [c.name for c in unique.columns] == ['message_id', 'subscription',
+                                                'replay']
     assert [c.name for c in models.EventRow.__table__.primary_key] == [
         'message_id']
     assert [c.name for c in models.RejectedRow.__table__.primary_key] == [

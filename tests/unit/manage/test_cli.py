@@ -98,3 +98,36 @@ def test_listings_import_only_what_they_need(conf):
     assert imported('function', 'list') == '[]'
     assert imported('function', 'show', 'nope') == '[]'
     assert imported('executions', 'list') == "['sqlalchemy']"
+
+
+def test_owned_functions_and_operator_level_subscriptions(conf, tmp_path):
+    source = tmp_path / 'fn'
+    source.mkdir()
+    (source / 'handler.py').write_text('def main(payload=None):\n'
+                                       '    return 1\n')
+    for name, owner in (('of-a', ['--project', 'project-a']),
+                        ('of-operator', [])):
+        made = run(conf, 'function', 'create', name, '--zip', str(source),
+                   '--no-build', *owner)
+        assert made.returncode == 0, made.stderr
+    listed = json.loads(run(conf, 'function', 'list', '-f', 'json').stdout)
+    assert [(f['name'], f['project']) for f in listed] == [
+        ('of-a', 'project-a'), ('of-operator', '(operator)')]
+    directory = tmp_path / 'subscriptions.d'
+    directory.mkdir()
+    (directory / '10-main.yaml').write_text(
+        'subscriptions:\n'
+        '  - name: mine\n    function: of-a\n    project: project-a\n'
+        '  - name: all\n    function: of-operator\n')
+    shown = json.loads(run(conf, 'subscriptions', 'list', '--directory',
+                           str(directory), '-f', 'json').stdout)
+    assert shown == [
+        {'name': 'mine', 'project': 'project-a', 'function': 'of-a',
+         'origin': f'{directory / "10-main.yaml"}:2'},
+        {'name': 'all', 'project': '(operator-level: every project)',
+         'function': 'of-operator',
+         'origin': f'{directory / "10-main.yaml"}:5'}]
+    refused = run(conf, 'function', 'create', 'bad', '--zip', str(source),
+                  '--no-build', '--project', 'has space')
+    assert refused.returncode == 1
+    assert "project 'has space' is not a project id" in refused.stderr

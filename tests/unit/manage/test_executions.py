@@ -8,6 +8,7 @@ import types
 import pytest
 
 from pratai_bridge.events.model import Event
+from pratai_bridge.journal import EXECUTION_STATUSES
 from pratai_bridge.journal import Execution
 from pratai_bridge.journal import Journal
 from pratai_bridge.manage import _common
@@ -51,23 +52,36 @@ def test_show_columns_are_every_execution_field():
     # ...and the loop guard's chain, read beside the execution.
     assert sorted(executions.SHOW_COLUMNS) == sorted(
         [f.name for f in dataclasses.fields(Execution)]
-        + ['chain', 'caused'])
+        + ['attempt_history'])
+
+
+def test_statuses_are_the_journals():
+    assert executions.STATUSES == EXECUTION_STATUSES
 
 
 def test_show_json(app):
     shown = json.loads(_run(app, executions.Show, '1', '-f', 'json'))
-    assert list(shown) == list(executions.SHOW_COLUMNS)
+    assert list(shown) == list(executions.SHOW_COLUMNS
+                               + executions.CHAIN_COLUMNS)
+    # A root of no chain: itself alone, and nothing it caused.
+    assert [link['id'] for link in shown['chain']] == [1]
+    assert shown['caused'] == []
     assert {key: shown[key] for key in (
         'id', 'status', 'function', 'function_version', 'subscription',
         'message_id', 'attempts', 'duration', 'error', 'result', 'logs',
-        'next_attempt_at')} == {
-        'id': 1, 'status': 'failed', 'function': 'hello',
+        'next_attempt_at', 'outcome')} == {
+        'id': 1, 'status': 'dead', 'outcome': 'failed', 'function': 'hello',
         'function_version': 4, 'subscription': 'on-create',
         'message_id': 'msg-1', 'attempts': 1, 'duration': 2.25,
         'error': 'ValueError: no', 'result': {'partial': [1, 2]},
         'logs': 'line 1\nline 2\n', 'next_attempt_at': None}
     assert shown['finished_at'].endswith('+00:00')
     assert shown['owner']
+    (attempt,) = shown['attempt_history']
+    assert (attempt['number'], attempt['outcome'], attempt['bridge'],
+            attempt['error'], attempt['details']) == (
+        1, 'failed', shown['owner'], 'ValueError: no',
+        {'duration': 2.25, 'function_version': 4})
 
 
 def test_show_table_prints_result_as_json(app):
@@ -85,6 +99,70 @@ def test_show_unknown_id(app):
 
 def test_list_still_works(app):
     (row,) = json.loads(_run(app, executions.List, '-f', 'json',
-                             '--status', 'failed'))
+                             '--status', 'dead'))
     assert (row['id'], row['function'], row['status']) == (1, 'hello',
-                                                           'failed')
+                                                           'dead')
+
+
+def test_list_json_has_the_fields_of_show(app):
+    (listed,) = json.loads(_run(app, executions.List, '-f', 'json'))
+    app.stdout = io.StringIO()
+    shown = json.loads(_run(app, executions.Show, '1', '-f', 'json'))
+    for column in executions.CHAIN_COLUMNS:  # show's alone
+        del shown[column]
+    assert listed == shown
+
+
+def test_list_long(app):
+    out = _run(app, executions.List, '--long')
+    header = out.splitlines()[1]
+    for column in ('outcome', 'error_code', 'error', 'result', 'attempts',
+                   'duration'):
+        assert f' {column} ' in header
+    assert '| failed ' in out and 'function_failed' not in out  # no code
+    assert '{"partial": [1, 2]}' in out and '2.25' in out
+
+
+def test_list_since(app):
+    assert json.loads(_run(app, executions.List, '-f', 'json', '--since',
+                           '1h'))[0]['id'] == 1
+    app.stdout = io.StringIO()
+    assert json.loads(_run(app, executions.List, '-f', 'json', '--since',
+                           '2999-01-01T00:00:00Z')) == []
+
+
+def test_list_since_refuses_what_is_not_a_time(app):
+    cmd = executions.List(app, None)
+    parsed = cmd.get_parser('list').parse_args(['--since', 'yesterday'])
+    with pytest.raises(_common.CommandError, match='^--since: .yesterday. '
+                       'is neither an ISO 8601 time'):
+        cmd.take_action(parsed)
+
+
+def test_retry_by_id(app):
+    assert _run(app, executions.Retry, '1') == '1\n'
+    journal = Journal(app.conf.journal.connection)
+    journal.start()
+    execution = journal.get_execution(1)
+    assert (execution.status, execution.attempts, execution.attempts_base,
+            execution.budget_used) == ('pending', 1, 1, 0)
+    assert execution.retried_at is not None
+    journal.stop()
+    cmd = executions.Retry(app, None)
+    parsed = cmd.get_parser('retry').parse_args(['1', '7'])
+    with pytest.raises(_common.CommandError, match='^execution 1 is '
+                       'pending, not finished; no execution 7$'):
+        cmd.take_action(parsed)
+
+
+def test_retry_by_subscription(app):
+    assert _run(app, executions.Retry, '--subscription', 'other') == ''
+    assert _run(app, executions.Retry, '--subscription', 'on-create',
+                '--status', 'dead') == '1\n'
+
+
+def test_retry_needs_a_selection(app):
+    cmd = executions.Retry(app, None)
+    parsed = cmd.get_parser('retry').parse_args([])
+    with pytest.raises(_common.CommandError, match='name the executions'):
+        cmd.take_action(parsed)

@@ -149,3 +149,34 @@ def test_states_are_bounded_by_the_tables_not_the_events():
     remembered = sum(len(state.by_key)
                      for state in matcher._automaton._states.values())
     assert remembered <= _states.MISSES_PER_STATE + 10 + 1
+
+
+def test_ranges_of_several_nodes_on_one_field_are_keyed_by_their_slots(
+        monkeypatch):
+    # Rules of a project and rules of none both read details.size with
+    # ranges only: one state holds both steps (not merged: as if they were
+    # large), keyed by a slot in each.
+    monkeypatch.setattr(_states, 'MERGE_EDGES', 0)
+    rng = random.Random(11)
+    forms = [['>', 5], ['>=', 5], ['<', 7], ['<=', 7], ['=', 6],
+             ['>', 0, '<=', 10], ['>=', 5, '<', 7]]
+    subscriptions = [
+        Subscription(name=f's{n}', function='f', filters=(
+            EventTypeFilter(['a.b']),
+            PatternFilter({'details': {'size': [
+                {'numeric': rng.choice(forms)}]}})),
+            project='p0' if n % 2 else None)
+        for n in range(40)]
+    events = [Event(message_id=f'm{n}', source='nova', event_type='a.b',
+                    publisher_id=None, priority='info', timestamp='t',
+                    project_id=rng.choice(['p0', 'p1']), user_id=None,
+                    resource_id=None, payload={},
+                    details={'size': rng.choice(
+                        [0, 4.5, 5, 5.0, 6, 6.5, 7, 7.5, 10, 11, 'x', None])})
+              for n in range(300)]
+    matcher = Matcher(subscriptions)
+    for _pass in ('cold', 'warm'):
+        for event in events:
+            assert matcher.match(event) == linear_scan(subscriptions, event)
+    assert any(state.kind is _states.NUMERIC and len(state.steps) > 1
+               for state in matcher._automaton._states.values())

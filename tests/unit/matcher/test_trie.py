@@ -65,6 +65,49 @@ def test_a_step_reaches_the_children_whose_condition_holds(conditions,
         assert (id(child) in got) is holds, (condition, values)
 
 
+SIMPLE = st.one_of(
+    st.lists(st.builds(c.Prefix, TEXT), min_size=1, max_size=6),
+    st.lists(st.builds(c.Suffix, TEXT), min_size=1, max_size=6),
+    CONDITIONS.map(lambda condition: [condition]),
+    st.lists(st.builds(
+        lambda t: c.AnythingBut(c.OneOf(frozenset({c.value_key(t)}))),
+        TEXT), min_size=2, max_size=4),
+)
+
+
+@given(SIMPLE, VALUES)
+def test_a_steps_lookup_reaches_what_advance_reaches(conditions, value):
+    # Prefixes (or suffixes) of one length, or one condition: the walk's
+    # shortcut; it must agree with the tables (and with the conditions).
+    children = [_trie.Node() for _ in conditions]
+    step = _trie.Step(0, ('f',))
+    _trie._fill(step, list(zip(conditions, children, strict=True)))
+    if step.lookup is None:
+        return
+    reached = []
+    step.advance([value], False, reached)
+    assert {id(n) for n in step.lookup(value)} == {id(n) for n in reached}
+    assert {id(n) for n in reached} == {
+        id(child) for condition, child in zip(conditions, children,
+                                              strict=True)
+        if condition.test(value)}
+
+
+def test_lookup_covers_the_simple_shapes():
+    def step_of(conditions):
+        step = _trie.Step(0, ('f',))
+        _trie._fill(step, [(cond, _trie.Node()) for cond in conditions])
+        return step
+
+    assert step_of([c.Prefix('ab'), c.Prefix('cd')]).lookup is not None
+    assert step_of([c.Suffix('.png')]).lookup is not None
+    assert step_of([c.AnythingBut(c.OneOf(frozenset({('string', 'a')})))]
+                   ).lookup is not None
+    assert step_of([c.Prefix('ab'), c.Prefix('abc')]).lookup is None
+    assert step_of([c.Suffix('')]).lookup is None
+    assert step_of([c.Prefix('ab'), c.Exact.of('x')]).lookup is None
+
+
 def test_many_overlapping_ranges_stay_logarithmic():
     children = [_trie.Node() for _ in range(800)]
     step = _trie.Step(0, ('f',))

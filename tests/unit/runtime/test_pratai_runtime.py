@@ -299,3 +299,27 @@ def test_options_take_their_value_after_an_equals_sign(tmp_path):
     ''')
     out, _, code = run(tmp_path, extra=[f'--function-dir={tmp_path / "fn"}'])
     assert (out, code) == ({'status': 'succeeded', 'result': {}}, 0)
+
+
+def test_a_failure_is_reported_with_no_file_descriptor_left(tmp_path):
+    # The traceback module cannot be imported then: the error still is.
+    (tmp_path / 'handler.py').write_text(
+        'import resource\n'
+        'class Denied(Exception):\n    pass\n'
+        'def main(payload=None):\n'
+        '    resource.setrlimit(resource.RLIMIT_NOFILE, (64, 64))\n'
+        '    kept = []\n'
+        '    try:\n'
+        '        while True:\n'
+        '            kept.append(open("/dev/null"))\n'
+        '    except OSError as exc:\n'
+        '        raise Denied(str(exc))\n')
+    line, _, code = run(tmp_path)
+    assert code == 1
+    assert line['status'] == 'failed'
+    error = line['error']
+    assert (error['type'], error['message']) == (
+        'handler.Denied', '[Errno 24] Too many open files: \'/dev/null\'')
+    assert error['traceback'].startswith('(no traceback: ')
+    assert error['traceback'].endswith(
+        "handler.Denied: [Errno 24] Too many open files: '/dev/null'\n")

@@ -162,7 +162,8 @@ class TestSchemaProblems:
             "s.yaml:10: subscription 'typo': delivery.timeout: must be from "
             '1 to 3600, got 0',
             "s.yaml:11: subscription 'typo': delivery: unknown key "
-            "'retries'; known keys: concurrency, max_attempts, timeout",
+            "'retries'; known keys: concurrency, max_age, max_attempts, "
+            'ordered, timeout',
             "s.yaml:12: subscriptions[3]: missing required key 'name'",
             's.yaml:13: subscriptions[4]: must be a mapping, got a string',
             "s.yaml:17: subscription 'two-keys': filters[0]: a filter is a "

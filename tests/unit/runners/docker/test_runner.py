@@ -196,6 +196,7 @@ def test_the_container_is_locked_down(runner):
     assert created['name'].startswith('pratai-hello-3-')
     assert created['host_config'] == {
         'read_only': True, 'tmpfs': {'/tmp': 'size=16m,mode=1777'},
+        'shm_size': '16m',
         'cap_drop': ['ALL'], 'security_opt': ['no-new-privileges'],
         'mem_limit': '96m', 'memswap_limit': '96m', 'pids_limit': 32,
         'nano_cpus': 500000000, 'network_mode': 'none', 'init': True,
@@ -310,14 +311,14 @@ def test_a_changed_sandbox_setting_is_not_served_warm(runner):
 
 def test_an_unknown_oci_runtime_is_refused(runner):
     engine = _engine(runner)
-    runner.check()  # none set: nothing asked
+    runner.check_config()  # none set: nothing asked
     runner.conf.set_override('oci_runtime', 'runsc', 'runner')
     with pytest.raises(base.RunnerError, match=(
             r'^\[runner\] oci_runtime runsc: the Docker engine does not '
             r'know it \(it knows io.containerd.runc.v2, runc\)')):
-        runner.check()
+        runner.check_config()
     engine.runtimes['runsc'] = {'path': '/usr/bin/runsc'}
-    runner.check()
+    runner.check_config()
 
 
 def test_a_payload_over_its_bound_is_never_handed_over(runner):
