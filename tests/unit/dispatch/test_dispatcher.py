@@ -667,7 +667,8 @@ def test_a_credential_refused_is_an_error_not_retried(harness):
         name='on-create', function='hello', credential='autoscaler')
     harness.start(Handoff(RefusingBroker(CredentialError('wrong secret'))))
     execution = harness.finished(harness.record(1)[0])
-    assert (execution.status, execution.attempts) == ('error', 1)
+    assert (execution.status, execution.outcome, execution.error_code,
+            execution.attempts) == ('dead', 'error', 'credential_refused', 1)
     assert 'wrong secret' in execution.error
     assert harness.runner.calls == []
 
@@ -679,6 +680,8 @@ def test_keystone_away_is_retried(harness):
     harness.start(Handoff(RefusingBroker(
         CredentialUnavailable('keystone cannot be reached'))))
     execution = harness.finished(harness.record(1)[0])
-    assert (execution.status, execution.attempts) == ('error', 2)
+    assert (execution.status, execution.outcome, execution.error_code,
+            execution.attempts) == ('dead', 'error',
+                                    'credential_unavailable', 2)
     assert 'keystone cannot be reached' in execution.error
     assert harness.runner.calls == []
