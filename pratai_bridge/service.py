@@ -18,7 +18,9 @@ from oslo_config import cfg
 
 from pratai_bridge import _gc
 from pratai_bridge import ingress
+from pratai_bridge import openstack
 from pratai_bridge import queues
+from pratai_bridge.enrich import MatchStage
 from pratai_bridge.dispatch import Dispatcher
 from pratai_bridge.events.normalize import Normalizers
 from pratai_bridge.functions.store import _loader as store_loader
@@ -65,11 +67,14 @@ def load_matcher(conf: cfg.ConfigOpts,
 def make_pipeline(conf: cfg.ConfigOpts, journal: Journal,
                   on_new_executions: Callable[[], None] | None = None,
                   file_cache: loader.FileCache | None = None,
-                  metrics: Metrics | None = None) -> Pipeline:
-    """The event-side pipeline on ``journal`` with the configured files."""
+                  metrics: Metrics | None = None,
+                  stage: MatchStage | None = None) -> Pipeline:
+    """The event-side pipeline on ``journal`` with the configured files;
+    ``stage`` enriches (by default nothing is looked up)."""
     return Pipeline(Normalizers(), load_matcher(conf, file_cache), journal,
                     record_unmatched=conf.journal.record_unmatched_events,
-                    on_new_executions=on_new_executions, metrics=metrics)
+                    on_new_executions=on_new_executions, metrics=metrics,
+                    stage=stage)
 
 
 def _backlog(conf: cfg.ConfigOpts) -> dict[str, int]:
@@ -92,17 +97,23 @@ class BridgeService:
         self._conf = conf
         # One registry for every stage of this bridge, served at /metrics.
         self.metrics = Metrics()
-        self.journal = Journal(conf.journal.connection)
-        self.store = store_loader.load_store(conf, cached=True)
+        self.journal = Journal(conf.journal.connection,
+                               conf.dispatcher.max_chain_depth)
+        # One keystoneauth1 session per credential set, for every client.
+        self.clients = openstack.build(conf)
+        self.store = store_loader.load_store(
+            conf, cached=True, sessions=self.clients.sessions)
         self.runner = load_runner(conf)
         # The subscription files as last read, so a reload parses only
         # the files that changed.
         self._file_cache = loader.FileCache()
         self.pipeline = make_pipeline(conf, self.journal, self._wake,
-                                      self._file_cache, self.metrics)
+                                      self._file_cache, self.metrics,
+                                      self.clients.stage())
         self.dispatcher = Dispatcher(
             conf, self.journal, self.store, self.runner,
-            lambda: self.pipeline.matcher.by_name, self.metrics)
+            lambda: self.pipeline.matcher.by_name, metrics=self.metrics,
+            handoff=self.clients.handoff())
         self.listener = NotificationListener(conf, self.pipeline,
                                              self.journal.count_pending)
         # Deletes what [journal] *_max_age no longer keeps.

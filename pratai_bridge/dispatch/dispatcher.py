@@ -18,6 +18,7 @@ from concurrent import futures
 from oslo_config import cfg
 
 from pratai_bridge import outcome as outcome_mod
+from pratai_bridge.credentials import Handoff
 from pratai_bridge.dispatch import attempt as attempt_mod
 from pratai_bridge.dispatch import builds as builds_mod
 from pratai_bridge.dispatch import decide
@@ -40,8 +41,12 @@ class Dispatcher:
     def __init__(self, conf: cfg.ConfigOpts, journal: Journal, store: Store,
                  runner: runners.Runner,
                  subscriptions: Callable[[], Mapping[str, Subscription]],
-                 metrics: Metrics | None = None) -> None:
+                 metrics: Metrics | None = None,
+                 handoff: Handoff | None = None) -> None:
         """Nothing starts before :meth:`start`.
+
+        ``handoff`` makes each run's payload (with a token when its
+        subscription names a credential); by default, no credentials.
 
         ``subscriptions`` returns the current subscriptions by name, read
         for each execution so a reload applies to the next one; it must be
@@ -54,6 +59,7 @@ class Dispatcher:
         self._store = store
         self._runner = runner
         self._subscriptions = subscriptions
+        self._handoff = handoff or Handoff()
         # Read once: the pool's size needs a restart.
         self._workers: int = conf.dispatcher.workers
         # Set to make the loop look at the journal now: new work, a slot
@@ -222,7 +228,7 @@ class Dispatcher:
                 self._conf, self._journal, self._store, self._runner,
                 self.builds, execution, subscription,
                 runners.RunContext(bridge=self._bridge,
-                                   execution=execution.id))
+                                   execution=execution.id), self._handoff)
         except Exception as exc:
             LOG.exception('Execution %s (subscription %s, message %s): '
                           'dispatcher error; retrying it', execution.id,

@@ -45,6 +45,9 @@ from sqlalchemy.dialects import sqlite
 
 from pratai_bridge.events.model import Event
 from pratai_bridge.events.model import Rejected
+from pratai_bridge.events.model import enrichment_of
+from pratai_bridge import chain
+from pratai_bridge.journal import _chain
 from pratai_bridge.journal import _engine
 from pratai_bridge.journal import _execution_api
 from pratai_bridge.journal import _lifecycle
@@ -58,7 +61,7 @@ from pratai_bridge.subscriptions.model import Subscription
 LOG = logging.getLogger(__name__)
 
 #: Every status an execution can have; 'pending' is the one record() writes.
-EXECUTION_STATUSES = ('pending', 'running', 'succeeded', 'dead')
+EXECUTION_STATUSES = ('pending', 'running', 'succeeded', 'dead', chain.LOOP)
 
 #: The statuses an execution ends in (see :meth:`Journal.finish`).
 FINAL_STATUSES = _lifecycle.FINAL_STATUSES
@@ -114,11 +117,15 @@ class RecordRefused(Exception):
 class Journal(_execution_api.ExecutionLifecycle):
     """Events, executions and rejected notifications in one database."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str,
+                 max_chain_depth: int = chain.DEFAULT_MAX_DEPTH) -> None:
         """Build the engine for ``url``; nothing connects before start().
 
-        Raises ValueError for a database other than SQLite or PostgreSQL.
+        Executions deeper than ``max_chain_depth`` in a causal chain are
+        recorded as ``loop`` (see :mod:`._chain`). Raises ValueError for
+        a database other than SQLite or PostgreSQL.
         """
+        self._max_chain_depth = max_chain_depth
         self._url = sa.make_url(url)
         dialect = self._url.get_backend_name()
         if dialect not in _INSERTS:
@@ -220,6 +227,7 @@ class Journal(_execution_api.ExecutionLifecycle):
                 if event_rows:
                     conn.execute(self._ignore(_EVENTS), event_rows)
                 if execution_rows:
+                    _chain.link(conn, execution_rows, self._max_chain_depth)
                     statement = self._ignore(_EXECUTIONS).returning(
                         _EXECUTIONS.c.id)
                     new = len(conn.execute(statement, execution_rows).all())
@@ -262,6 +270,18 @@ class Journal(_execution_api.ExecutionLifecycle):
         with self._read() as conn:
             row = conn.execute(query).first()
         return None if row is None else Execution(**row._asdict())
+
+    def chain(self, execution_id: int) -> tuple[list[Execution],
+                                                 list[Execution]]:
+        """(the execution's causal chain, root first and ending with it;
+        the executions its calls caused), see :mod:`pratai_bridge.chain`.
+        """
+        with self._read() as conn:
+            up = _chain.chain(conn, execution_id)
+            down = _chain.caused_by(conn, up[-1]['request_id']) if up \
+                else []
+        return ([Execution(**row) for row in up],
+                [Execution(**row) for row in down])
 
     def get_event(self, message_id: str) -> StoredEvent | None:
         query = sa.select(_EVENTS).where(_EVENTS.c.message_id == message_id)
@@ -343,6 +363,7 @@ def _stored_event(row: dict[str, Any]) -> StoredEvent:
     row.pop('matched', None)
     filter_errors = tuple(row.pop('filter_errors', None) or ())
     event = Event(payload=document.get('payload'),
-                  details=document.get('details') or {}, **row)
+                  details=document.get('details') or {},
+                  enrichment=enrichment_of(document), **row)
     return StoredEvent(event=event, received_at=received_at,
                        document=document, filter_errors=filter_errors)
