@@ -28,7 +28,8 @@ def engine():
     import docker
 
     try:
-        client = docker.from_env(timeout=10)
+        # Generous: the shared engine is slow when the machine is loaded.
+        client = docker.from_env(timeout=60)
         client.ping()
     except docker.errors.DockerException as exc:
         message = (f'the Docker engine does not answer ({exc}): '

@@ -20,17 +20,22 @@ sent to the metadata address: its rule is read from iptables.
 """
 
 import contextlib
+import io
 import ipaddress
 import os
+import re
 import socket
 import subprocess
 import threading
+import time
+import zipfile
 
 import pytest
 
 from pratai_bridge.runners import base
 from pratai_bridge.runners.docker import DockerRunner
 from pratai_bridge.runners.docker import _network
+from tests.functional import bridge as bridge_mod
 from tests.functional.docker_engine import NONCE
 from tests.functional.docker_engine import containers_of
 from tests.functional.docker_engine import prepared
@@ -228,7 +233,10 @@ def noop(payload):
 
 
 def main(payload=None):
-    return globals()[payload["attack"]](payload)
+    # From a test: {{"attack": ...}}; from the daemon, the event document,
+    # whose notification payload names the attack.
+    asked = payload if "attack" in payload else payload["payload"]
+    return globals()[asked["attack"]](asked)
 '''
 
 #: in the bridge's environment: never seen by a function
@@ -295,10 +303,26 @@ def _table():
 
 def _why(outcome):
     """The outcome as the table says it: status, and the error's last
-    line (where a traceback says what was raised)."""
-    if outcome.error:
-        return f'{outcome.status}: {outcome.error.strip().splitlines()[-1]}'
-    return f'{outcome.status}: {outcome.result!r}'[:300]
+    line (where a traceback says what was raised); a ``Denied`` as each
+    error once, with the tries that got it."""
+    if not outcome.error:
+        return f'{outcome.status}: {outcome.result!r}'[:300]
+    last = outcome.error.strip().splitlines()[-1]
+    prefix = 'handler.Denied: '
+    if not last.startswith(prefix):
+        return f'{outcome.status}: {last}'
+    tried, facts = {}, []
+    for entry in last[len(prefix):].split('; '):
+        what, colon, how = entry.partition(': ')
+        if not colon:  # CapEff=...: a fact, not a try
+            facts.append(entry)
+            continue
+        how = re.sub(r"^(\w+Error: )?(\[Errno \d+\] )?", '', how)
+        how = re.sub(r": '[^']*'$", '', how)
+        tried.setdefault(how, []).append(what)
+    return f'{outcome.status}, every try: ' + '; '.join(
+        [f'{how} ({", ".join(whats)})' for how, whats in tried.items()]
+        + facts)
 
 
 def _attack(runner, engine, attacker, mode, attack, payload=None,
@@ -577,8 +601,50 @@ def test_a_function_with_network_cannot_reach_this_host(
         assert reached.status == base.SUCCEEDED, reached
         assert len(accepted) == len(targets)
     SEEN[('network', mode)] = (
-        f'{_why(outcome)[:200]}... (every address of this host: dropped; '
-        'the same function on a network without the rules connects)')
+        f'{_why(outcome)}; the same function on a network without the '
+        f'rules connected to all {len(targets)}')
+
+
+LISTENER = (
+    'import socket\n'
+    'server = socket.socket()\n'
+    'server.bind(("0.0.0.0", 8000))\n'
+    'server.listen(8)\n'
+    'while True:\n'
+    '    server.accept()[0].close()\n')
+
+
+def test_functions_cannot_reach_each_other(runner, engine, attacker):
+    """Another container on the function network listens; a function
+    there cannot connect to it: icc is off, and the network's addresses
+    are in the default network_deny too."""
+    runner.network.ensure(runner.builder.api)
+    neighbour = engine.containers.run(
+        'pratai/python-runtime:latest', ['-c', LISTENER],
+        entrypoint='python3', user='10001:10001', network=runner.network.name,
+        name=f'ft-{NONCE}-neighbour', labels={'pratai.test': NONCE},
+        detach=True)
+    try:
+        neighbour.reload()
+        address = neighbour.attrs['NetworkSettings']['Networks'][
+            runner.network.name]['IPAddress']
+        # It listens: it reaches itself.
+        probe = ('import socket, sys\n'
+                 f'socket.create_connection(("{address}", 8000), timeout=5)')
+        for _ in range(50):
+            if neighbour.exec_run(['python3', '-c', probe]).exit_code == 0:
+                break
+            time.sleep(0.2)
+        else:
+            pytest.fail('the neighbour does not listen')
+        outcome = runner.run(attacker['bystander'],
+                             {'attack': 'connections',
+                              'targets': [[address, 8000]]},
+                             limits(network=True))
+    finally:
+        neighbour.remove(force=True)
+    last = _denied(outcome)
+    assert f'{address}:8000: TimeoutError' in last, last
 
 
 def _iptables(*words):
@@ -619,3 +685,114 @@ def test_the_function_network_s_rules_without_sending_a_packet(
     assert iface not in _iptables('-S').stdout
     assert _iptables('-S', chain).returncode != 0
     assert engine.networks.list(names=[name]) == []
+
+
+#: attack -> the statuses and starts of the error the daemon may record
+#: (a fork bomb among other attacks on a loaded machine may not see its
+#: fork fail before its timeout: stopped either way)
+DAEMON_ATTACKS = {
+    'fork_bomb': {('failed', 'Traceback'),
+                  ('timeout', 'timed out after 5 s; killed')},
+    'memory': {('failed', 'out of memory (limit 64 MiB)')},
+    'spin': {('timeout', 'timed out after 5 s; killed')},
+    'flood': {('timeout', 'timed out after 5 s; killed')},
+    # With no descriptor left, the runtime reports without a traceback.
+    'open_files': {('failed', '(no traceback: '), ('failed', 'Traceback')},
+    'big_result': {('failed', 'the result is larger than')},
+}
+
+
+def test_the_daemon_goes_on_through_every_attack(make_bridge, publisher,
+                                                 engine, tmp_path):
+    """The real daemon, its attacks published on RabbitMQ: each ends as
+    it should, an oversized event is recorded payload_too_large, and the
+    daemon runs the next event."""
+    name = f'ft-{NONCE}-daemon'
+    bridge = make_bridge('[store]\ndriver = local\n[runner]\n'
+                         f'driver = docker\nfunction_network = ft-{NONCE}\n'
+                         '[dispatcher]\nretry_delay = 0.2\n')
+    attacks = [*DAEMON_ATTACKS, 'noop']
+    bridge.subscribe('10-attacks.yaml', 'subscriptions:\n' + ''.join(
+        f'  - name: attack-{attack}\n    function: {name}\n'
+        '    filters:\n      - event_type: test.attack\n'
+        f'      - pattern: {{payload: {{attack: [{attack}]}}}}\n'
+        '    delivery: {max_attempts: 1}\n' for attack in attacks))
+    package = io.BytesIO()
+    with zipfile.ZipFile(package, 'w') as archive:
+        archive.writestr('handler.py', ATTACKS)
+    (tmp_path / 'attacks.zip').write_bytes(package.getvalue())
+    bridge.manage('function', 'create', name, '--zip',
+                  str(tmp_path / 'attacks.zip'), '--memory', '64',
+                  '--timeout', '5')
+    try:
+        bridge.start()
+        for attack in DAEMON_ATTACKS:
+            publisher.publish('nova', 'notifications', 'info', 'compute.x',
+                              'test.attack', {'attack': attack})
+        publisher.publish('nova', 'notifications', 'info', 'compute.x',
+                          'test.attack',
+                          {'attack': 'noop', 'pad': 'x' * (2 << 20)})
+        ended = _final(bridge, len(attacks))
+        for attack, wanted in DAEMON_ATTACKS.items():
+            [shown] = ended[f'attack-{attack}']
+            assert any((shown['status'], shown['error'][:len(error)])
+                       == (status, error) for status, error in wanted), (
+                attack, shown['status'], shown['error'][-400:])
+        [oversized] = ended['attack-noop']
+        assert oversized['status'] == 'error'
+        assert oversized['error'].startswith('payload_too_large: ')
+        assert oversized['attempts'] == 1  # never retried
+        # The daemon goes on: the next event runs.
+        publisher.publish('nova', 'notifications', 'info', 'compute.x',
+                          'test.attack', {'attack': 'noop'})
+        again = _final(bridge, len(attacks) + 1)['attack-noop']
+        assert sorted(e['status'] for e in again) == ['error', 'succeeded']
+        assert bridge.process.poll() is None
+        # What failed was retired: at most the warm noop is left.
+        left = [c.labels.get('pratai.warm') for c in engine.containers.list(
+            all=True, filters={'label': f'pratai.function={name}'})]
+        assert left in ([], ['1'])
+    finally:
+        bridge.stop()
+        bridge.manage('function', 'delete', name)
+
+
+def _final(bridge, count, timeout=180):
+    """subscription -> its final executions, once ``count`` are."""
+    deadline = time.monotonic() + timeout
+    while True:
+        done = [e for e in bridge.executions() if e['status'] in (
+            'succeeded', 'failed', 'timeout', 'error')]
+        if len(done) >= count:
+            break
+        assert time.monotonic() < deadline, (done, bridge.log_text()[-3000:])
+        time.sleep(0.5)
+    by_subscription = {}
+    for execution in done:
+        shown = bridge.manage_json('executions', 'show', str(execution['id']))
+        by_subscription.setdefault(shown['subscription'], []).append(shown)
+    return by_subscription
+
+
+def test_an_oci_runtime_the_engine_lacks_stops_the_start(make_bridge,
+                                                         engine):
+    """A runtime (gVisor, Kata) the operator asked for but the engine
+    does not know: the daemon refuses to start, in one line, and config
+    check says the same."""
+    bridge = make_bridge('[store]\ndriver = local\n[runner]\n'
+                         'driver = docker\n'
+                         f'oci_runtime = ft-{NONCE}-runsc\n')
+    started = subprocess.run(
+        [str(bridge_mod.BIN / 'pratai-bridge'), '--config-file',
+         str(bridge.conf)], capture_output=True, text=True, timeout=120)
+    assert started.returncode == 1
+    known = ', '.join(sorted(engine.info()['Runtimes']))
+    line = (f'[runner] oci_runtime ft-{NONCE}-runsc: the Docker engine does '
+            f'not know it (it knows {known}); install it and add it to the '
+            'engine\'s "runtimes" (daemon.json), or unset the option')
+    assert started.stderr.splitlines() == [
+        f'CRITICAL pratai-bridge not started: {line} (see {bridge.log})'
+    ], started.stderr
+    checked = bridge.manage('config', 'check', check=False)
+    assert checked.returncode == 1
+    assert line in checked.stdout + checked.stderr
