@@ -206,7 +206,8 @@ class ExecutionLifecycle:
         abandoned = _lifecycle.abandoned_by(socket.gethostname(),
                                             os.getpid(), self.owner())
         with self._read() as conn:
-            return _lifecycle.stale_owners(conn, _now(), abandoned)
+            return _lifecycle.stale_owners(conn, _now(), abandoned,
+                                           self.owner())
 
     def recover(self, stale: str | None, ids: Collection[int]) -> int:
         """Put the running executions ``ids`` of the bridge ``stale`` back
