@@ -98,7 +98,8 @@ class BridgeService:
         # One registry for every stage of this bridge, served at /metrics.
         self.metrics = Metrics()
         self.journal = Journal(conf.journal.connection,
-                               conf.dispatcher.max_chain_depth)
+                               conf.dispatcher.max_chain_depth,
+                               on_loop=self.metrics.loop_stopped)
         # One keystoneauth1 session per credential set, for every client.
         self.clients = openstack.build(conf)
         self.store = store_loader.load_store(

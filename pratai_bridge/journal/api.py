@@ -34,6 +34,7 @@ import datetime
 import logging
 import os
 import threading
+from collections.abc import Callable
 from collections.abc import Iterator
 from collections.abc import Mapping
 from collections.abc import Sequence
@@ -118,14 +119,18 @@ class Journal(_execution_api.ExecutionLifecycle):
     """Events, executions and rejected notifications in one database."""
 
     def __init__(self, url: str,
-                 max_chain_depth: int = chain.DEFAULT_MAX_DEPTH) -> None:
+                 max_chain_depth: int = chain.DEFAULT_MAX_DEPTH,
+                 on_loop: Callable[[str], None] | None = None) -> None:
         """Build the engine for ``url``; nothing connects before start().
 
         Executions deeper than ``max_chain_depth`` in a causal chain are
-        recorded as ``loop`` (see :mod:`._chain`). Raises ValueError for
-        a database other than SQLite or PostgreSQL.
+        recorded as ``loop`` (see :mod:`._chain`); ``on_loop`` is called
+        with the subscription of each, once it is committed (a redelivery
+        adds no second call). Raises ValueError for a database other than
+        SQLite or PostgreSQL.
         """
         self._max_chain_depth = max_chain_depth
+        self._on_loop = on_loop
         self._url = sa.make_url(url)
         dialect = self._url.get_backend_name()
         if dialect not in _INSERTS:
@@ -219,9 +224,9 @@ class Journal(_execution_api.ExecutionLifecycle):
             rejected_rows = _rows.rejected_rows(rejected, now)
         except (TypeError, ValueError) as exc:
             raise RecordRefused(str(exc)) from exc
-        new = 0
+        inserted: Sequence[Any] = ()
         if not (event_rows or rejected_rows):
-            return new
+            return 0
         try:
             with self._write() as conn:
                 if event_rows:
@@ -229,8 +234,8 @@ class Journal(_execution_api.ExecutionLifecycle):
                 if execution_rows:
                     _chain.link(conn, execution_rows, self._max_chain_depth)
                     statement = self._ignore(_EXECUTIONS).returning(
-                        _EXECUTIONS.c.id)
-                    new = len(conn.execute(statement, execution_rows).all())
+                        _EXECUTIONS.c.status, _EXECUTIONS.c.subscription)
+                    inserted = conn.execute(statement, execution_rows).all()
                 if rejected_rows:
                     conn.execute(self._ignore(_REJECTED), rejected_rows)
         except sa.exc.StatementError as exc:
@@ -242,7 +247,11 @@ class Journal(_execution_api.ExecutionLifecycle):
             raise RecordRefused(str(exc.orig or exc)) from exc
         except (TypeError, ValueError) as exc:  # a value no driver can bind
             raise RecordRefused(str(exc)) from exc
-        return new
+        if self._on_loop is not None:
+            for status, subscription in inserted:
+                if status == chain.LOOP:
+                    self._on_loop(subscription)
+        return len(inserted)
 
     def list_executions(self, function: str | None = None,
                         status: str | None = None,

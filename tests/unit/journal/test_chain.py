@@ -59,3 +59,19 @@ def test_chain_read_back(journal, make_event, subscriptions):
 def test_the_default_depth_is_four(journal, make_event, subscriptions):
     found = _record_chain(journal, make_event, subscriptions[0], 6)
     assert [e.status for e in found] == ['pending'] * 5 + ['loop']
+
+
+def test_each_loop_is_reported_once_committed(journal_url, make_event,
+                                              subscriptions):
+    stopped = []
+    journal = Journal(journal_url, max_chain_depth=1,
+                      on_loop=stopped.append)
+    journal.start()
+    found = _record_chain(journal, make_event, subscriptions[0], 3)
+    assert [e.status for e in found] == ['pending'] * 2 + ['loop']
+    assert stopped == ['on-create']
+    # A redelivery of the looping event adds nothing, and reports nothing.
+    event = dataclasses.replace(make_event(2), cause=found[1].request_id)
+    assert journal.record([event], [(event, subscriptions[0])], []) == 0
+    assert stopped == ['on-create']
+    journal.stop()
