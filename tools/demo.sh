@@ -76,14 +76,9 @@ done
 
 echo "== publishing a compute.instance.create.end as Nova does"
 manage notify --exchange nova etc/notifications/instance-create-end.json
-# The journal is new: the first execution is number 1.
-for _ in $(seq 600); do
-    if shown=$(manage executions show 1 2>/dev/null) &&
-            ! grep -Eq '^\| status +\| (pending|running) ' <<<"$shown"; then
-        echo "$shown"
-        exit 0
-    fi
-    sleep 0.2
-done
-echo "no execution finished; see $state/pratai-bridge.log"
-exit 1
+# The journal is new: the first execution is number 1; show waits for it
+# in one process (a loop of show calls would start the CLI each time).
+manage executions show 1 --wait 120 || {
+    echo "no execution finished; see $state/pratai-bridge.log"
+    exit 1
+}

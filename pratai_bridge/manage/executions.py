@@ -126,19 +126,49 @@ class Show(show.ShowOne):
         parser = super().get_parser(prog_name)
         parser.add_argument('id', type=int, metavar='ID',
                             help='Execution id, as executions list shows.')
+        parser.add_argument(
+            '--wait', type=float, metavar='SECONDS', default=0.0,
+            help='Wait up to SECONDS for the execution to exist and to '
+                 'end (succeeded, dead or loop) before showing it; one '
+                 'that has not ended by then is an error (exit 1).')
         return parser
 
     def take_action(self, parsed_args):
         with _common.journal(_common.conf(self.app)) as journal:
-            execution = journal.get_execution(parsed_args.id)
-            if execution is None:
-                raise _common.CommandError(f'no execution {parsed_args.id}')
+            execution = _ended(journal, parsed_args.id, parsed_args.wait)
             history = journal.attempts([execution.id])[execution.id]
             up, down = journal.chain(execution.id)
         return SHOW_COLUMNS + CHAIN_COLUMNS, [
             *_values(execution, history),
             ChainColumn([_link(e) for e in up]),
             ChainColumn([_link(e) for e in down])]
+
+
+#: How often ``show --wait`` looks again: in-process, far cheaper than a
+#: script calling ``show`` in a loop (each call imports the journal).
+_WAIT_POLL = 0.05
+
+
+def _ended(journal: Any, execution_id: int, wait: float) -> Any:
+    """The execution, once it has ended when ``wait`` > 0 seconds."""
+    import time
+
+    deadline = time.monotonic() + wait
+    while True:
+        execution = journal.get_execution(execution_id)
+        ended = execution is not None and execution.status not in (
+            'pending', 'running')
+        if wait <= 0 or ended:
+            break
+        if time.monotonic() >= deadline:
+            state = 'does not exist' if execution is None else (
+                f'is still {execution.status}')
+            raise _common.CommandError(
+                f'execution {execution_id} {state} after {wait:g} s')
+        time.sleep(_WAIT_POLL)
+    if execution is None:
+        raise _common.CommandError(f'no execution {execution_id}')
+    return execution
 
 
 class Retry(command.Command):

@@ -3,6 +3,7 @@
 import dataclasses
 import io
 import json
+import threading
 import types
 
 import pytest
@@ -94,6 +95,49 @@ def test_show_unknown_id(app):
     cmd = executions.Show(app, None)
     parsed = cmd.get_parser('show').parse_args(['99'])
     with pytest.raises(_common.CommandError, match='^no execution 99$'):
+        cmd.take_action(parsed)
+
+
+def test_show_wait_returns_an_ended_execution_at_once(app):
+    shown = json.loads(_run(app, executions.Show, '1', '--wait', '30',
+                            '-f', 'json'))
+    assert shown['status'] == 'dead'
+
+
+def test_show_wait_waits_for_the_end(app, tmp_path):
+    url = app.conf.journal.connection
+    journal = Journal(url)
+    journal.start()
+    second = dataclasses.replace(EVENT, message_id='msg-2')
+    journal.record([second], [(second, Subscription('on-create', 'hello'))],
+                   [])
+    (execution,) = journal.claim(1)
+    finisher = threading.Timer(0.3, journal.finish, (execution.id, Outcome(
+        'succeeded', result=1, started_at=1.0, finished_at=2.0), 4))
+    finisher.start()
+    try:
+        shown = json.loads(_run(app, executions.Show, str(execution.id),
+                                '--wait', '30', '-f', 'json'))
+    finally:
+        finisher.join()
+        journal.stop()
+    assert shown['status'] == 'succeeded'
+
+
+@pytest.mark.parametrize('execution_id, message', [
+    ('1', None), ('99', '^execution 99 does not exist after 0.2 s$')])
+def test_show_wait_gives_up(app, execution_id, message):
+    url = app.conf.journal.connection
+    if message is None:
+        journal = Journal(url)
+        journal.start()
+        journal.requeue([1])
+        journal.stop()
+        message = '^execution 1 is still pending after 0.2 s$'
+    cmd = executions.Show(app, None)
+    parsed = cmd.get_parser('show').parse_args([execution_id, '--wait',
+                                                '0.2'])
+    with pytest.raises(_common.CommandError, match=message):
         cmd.take_action(parsed)
 
 
