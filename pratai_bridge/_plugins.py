@@ -30,9 +30,10 @@ def known_drivers(namespace: str) -> list[str]:
 
 def load_driver(namespace: str, name: str, conf: cfg.ConfigOpts,
                 base_class: type, error_class: type[Exception],
-                what: str, failure_class: type[Exception] | None = None
-                ) -> Any:
-    """The plugin ``name`` of ``namespace``, built as ``plugin(conf)``.
+                what: str, failure_class: type[Exception] | None = None,
+                **kwargs: Any) -> Any:
+    """The plugin ``name`` of ``namespace``, built as ``plugin(conf,
+    **kwargs)``.
 
     ``what`` is the option group naming the driver (``store``), used in
     messages. Raises ``error_class`` when no plugin has that name (the
@@ -64,6 +65,7 @@ def load_driver(namespace: str, name: str, conf: cfg.ConfigOpts,
     try:
         manager = stevedore.DriverManager(
             namespace, name, invoke_on_load=True, invoke_args=(conf,),
+            invoke_kwds=kwargs,
             on_load_failure_callback=_raise_load_failure)
     except stevedore_exc.NoMatches as exc:
         raise unknown() from exc

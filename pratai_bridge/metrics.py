@@ -26,10 +26,18 @@ pratai_enrichment_lookups_total         counter    result (hit, miss,
 pratai_credential_tokens_total          counter    credential, result
 ======================================  =========  ==========================
 
-``status`` is an execution's final status (succeeded, failed, timeout,
-error, dead...), as the journal records it. Intake latency is the time
+``status`` is an execution's final status as the journal records it
+(``succeeded`` or ``dead``). Intake latency is the time
 from the notification's own timestamp to its commit in the journal;
 execution duration is one attempt's run time.
+
+Each number has one home, a call of one line in the stage that knows it:
+the pipeline calls :meth:`Metrics.journaled` once per committed batch
+(the bus and the HTTP API go through it alike; ``source`` is the
+exchange), the dispatcher :meth:`Metrics.attempted` per attempt and
+:meth:`Metrics.execution_finished` per final status; the service reads
+the journal's rows and the listener queues' depths before a scrape. The
+ingress counts only its own HTTP requests.
 
 Label values that come from outside (event types, names) are bounded:
 past :data:`MAX_LABEL_VALUES` distinct values of one label, new ones are
@@ -43,11 +51,16 @@ guard takes a lock of its own. Gauges that are read rather than pushed
 :meth:`Metrics.collect_before_scrape`, called on each scrape.
 """
 
+import collections
+import datetime
 import logging
 import threading
 import time
 from collections.abc import Callable
+from collections.abc import Iterable
 from collections.abc import Mapping
+from typing import Any
+from typing import Protocol
 
 import prometheus_client
 from prometheus_client import CollectorRegistry
@@ -70,6 +83,16 @@ _EXECUTION_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300,
 _INTAKE_BUCKETS = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30,
                    60, 300)
 _HTTP_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5)
+
+
+class Received(Protocol):
+    """A notification as the pipeline counts it (Notification, Rejected)."""
+
+    @property
+    def exchange(self) -> str | None: ...
+
+    @property
+    def event_type(self) -> str | None: ...
 
 
 class _Bounded:
@@ -195,12 +218,57 @@ class Metrics:
         self.matches.labels(self._bounded('subscription', subscription)
                             ).inc()
 
+    def journaled(self, received: Iterable[Received],
+                  parked: Iterable[Received], events: Iterable[Any],
+                  subscriptions: Iterable[str],
+                  now: float | None = None) -> None:
+        """One batch the journal committed (the pipeline's only call).
+
+        ``received``: every notification of the batch, parked ones
+        included; ``parked``: those kept as rejected; ``events``: the
+        events journaled (their ``exchange`` and ISO 8601 ``timestamp``
+        give the intake latency, up to ``now``, epoch seconds);
+        ``subscriptions``: the subscription of each match. Counted after
+        the commit, so a batch that is requeued is counted when it is
+        journaled, once.
+        """
+        for (source, event_type), count in _by_kind(received).items():
+            self.received.labels(self._bounded('source', source),
+                                 self._bounded('event_type', event_type)
+                                 ).inc(count)
+        for (source, event_type), count in _by_kind(parked).items():
+            self.parked.labels(self._bounded('source', source),
+                               self._bounded('event_type', event_type)
+                               ).inc(count)
+        for name, count in collections.Counter(subscriptions).items():
+            self.matches.labels(self._bounded('subscription', name)
+                                ).inc(count)
+        now = time.time() if now is None else now
+        for event in events:
+            stamp = _epoch(event.timestamp)
+            if stamp is not None:
+                self.intake(event.exchange, now - stamp)
+
+    def attempted(self, function: str, outcome: Any) -> None:
+        """One attempt the dispatcher got an outcome for: its run time
+        and whether it started cold or warm, when it ran at all (an
+        attempt refused before the runner has neither)."""
+        if outcome.warm is not None:
+            self.started(function, outcome.warm)
+        if outcome.warm is not None or (
+                0 < outcome.started_at < outcome.finished_at):
+            self.execution_seconds.labels(
+                self._bounded('function', function)).observe(
+                    max(outcome.duration, 0.0))
+
     def intake(self, source: str | None, seconds: float) -> None:
         self.intake_seconds.labels(self._bounded('source', source)).observe(
             max(seconds, 0.0))
 
     def execution_finished(self, function: str, status: str,
                            seconds: float | None = None) -> None:
+        """An execution's final status (its last attempt's run time is
+        :meth:`attempted`'s; ``seconds`` is for callers without one)."""
         name = self._bounded('function', function)
         self.executions.labels(name, status).inc()
         if seconds is not None:
@@ -253,3 +321,20 @@ class Metrics:
                 LOG.exception('Reading metrics for a scrape failed; '
                               'serving the last values')
         return prometheus_client.generate_latest(self.registry)
+
+
+def _by_kind(items: Iterable[Received]) -> collections.Counter[
+        tuple[str | None, str | None]]:
+    return collections.Counter((i.exchange, i.event_type) for i in items)
+
+
+def _epoch(timestamp: str | None) -> float | None:
+    """Epoch seconds of an ISO 8601 time (naive means UTC); None if not
+    one."""
+    try:
+        when = datetime.datetime.fromisoformat(timestamp or '')
+    except ValueError:
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=datetime.UTC)
+    return when.timestamp()

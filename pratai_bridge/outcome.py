@@ -23,8 +23,10 @@ EXPIRED = 'max_age_exceeded'
 #: a project's function named by a subscription not of that project
 #: (pratai_bridge/functions/tenancy.py)
 FUNCTION_FORBIDDEN = 'function_forbidden'
+CREDENTIAL_REFUSED = 'credential_refused'
 #: ...and these another attempt may do better at.
 STORE_UNAVAILABLE = 'store_unavailable'
+CREDENTIAL_UNAVAILABLE = 'credential_unavailable'
 RUNNER_FAILED = 'runner_failed'
 DISPATCHER_ERROR = 'dispatcher_error'
 FUNCTION_FAILED = 'function_failed'
@@ -33,12 +35,15 @@ TIMED_OUT = 'timed_out'
 #: the codes that no retry can mend
 PERMANENT = frozenset({SUBSCRIPTION_GONE, FUNCTION_GONE, INVALID_FUNCTION,
                        EVENT_GONE, BUILD_FAILED, ATTEMPTS_EXHAUSTED,
-                       PAYLOAD_TOO_LARGE, EXPIRED, FUNCTION_FORBIDDEN})
+                       PAYLOAD_TOO_LARGE, EXPIRED, FUNCTION_FORBIDDEN,
+                       CREDENTIAL_REFUSED})
 
 # One name per line: several changes add codes at once.
 __all__ = [
     'ATTEMPTS_EXHAUSTED',
     'BUILD_FAILED',
+    'CREDENTIAL_REFUSED',
+    'CREDENTIAL_UNAVAILABLE',
     'DISPATCHER_ERROR',
     'ERROR',
     'EVENT_GONE',

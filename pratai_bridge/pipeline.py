@@ -34,6 +34,7 @@ from collections.abc import Sequence
 from typing import Any
 from typing import Protocol
 
+from pratai_bridge.enrich.stage import MatchStage
 from pratai_bridge.events import decode
 from pratai_bridge.events.base import NormalizationError
 from pratai_bridge.events.model import Event
@@ -42,6 +43,7 @@ from pratai_bridge.events.model import Rejected
 from pratai_bridge.events.normalize import Normalizers
 from pratai_bridge.journal import RecordRefused
 from pratai_bridge.matcher import Matcher
+from pratai_bridge.metrics import Metrics
 from pratai_bridge.subscriptions.model import Subscription
 
 LOG = logging.getLogger(__name__)
@@ -96,11 +98,17 @@ class Pipeline:
 
     def __init__(self, normalizers: Normalizers, matcher: Matcher,
                  journal: Recorder, record_unmatched: bool = True,
-                 on_new_executions: Callable[[], None] | None = None
-                 ) -> None:
+                 on_new_executions: Callable[[], None] | None = None,
+                 metrics: Metrics | None = None,
+                 stage: MatchStage | None = None) -> None:
         """``on_new_executions`` is called after a commit that added
-        executions (the dispatcher's wake()); it must not block."""
+        executions (the dispatcher's wake()); it must not block.
+        ``metrics`` counts what each committed batch held.
+        ``stage`` matches each event (enrichment, the loop guard's cause:
+        see :mod:`pratai_bridge.enrich.stage`)."""
         self._normalizers = normalizers
+        self._metrics = metrics or Metrics()
+        self._stage = stage or MatchStage()
         self._on_new_executions = on_new_executions
         # Replaced whole on reload; read once per batch.
         self._matcher = matcher
@@ -182,6 +190,9 @@ class Pipeline:
                     notification.exchange, dataclasses.asdict(notification),
                     f'{type(exc).__name__}: {exc}'))
         new = self._commit(batch)
+        self._metrics.journaled(
+            [*notifications, *batch.rejected[:batch.undecodable]],
+            batch.rejected, batch.events, (s.name for _, s in batch.matches))
         if new and self._on_new_executions is not None:
             self._on_new_executions()
         return BatchResult(
@@ -194,7 +205,7 @@ class Pipeline:
              notification: Notification) -> None:
         """Normalize and match one notification into ``batch``."""
         event = self._normalizers.normalize(notification)
-        result = matcher.match_event(event)
+        event, result = self._stage.match(matcher, notification, event)
         found = result.subscriptions
         for subscription in found:
             LOG.debug('Event %s (%s) matches subscription %s',

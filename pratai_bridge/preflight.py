@@ -198,6 +198,25 @@ def functions(store: store_base.Store, loaded: Sequence[Subscription],
     return problems
 
 
+def credentials(conf: cfg.ConfigOpts,
+                loaded: Sequence[Subscription]) -> list[Problem]:
+    """A problem for each subscription naming a credential that is not
+    in ``[credentials] names``: each of its runs would fail."""
+    known = set(conf.credentials.names)
+    problems = []
+    for subscription in loaded:
+        if subscription.credential is None or subscription.credential in \
+                known:
+            continue
+        path, _, line = subscription.origin.rpartition(':')
+        problems.append(Problem(
+            path or None, int(line) if line.isdigit() else None,
+            f'subscription {subscription.name!r}: credential '
+            f'{subscription.credential!r} is not in [credentials] names '
+            f'({", ".join(sorted(known)) or "none"})'))
+    return problems
+
+
 def services(conf: cfg.ConfigOpts) -> tuple[list[str], list[Problem]]:
     """Whether the transport, the journal and the runner answer.
 
@@ -228,7 +247,7 @@ def run(conf: cfg.ConfigOpts, offline: bool = False,
     """
     problems = configuration(conf)
     loaded, found = subscriptions(conf, files)
-    problems += found
+    problems += found + credentials(conf, loaded)
     notes: list[str] = []
     if offline and conf.store.driver != 'local':
         notes.append(f'functions not looked for in the {conf.store.driver} '
@@ -255,7 +274,7 @@ def before_start(conf: cfg.ConfigOpts) -> list[Problem]:
     """
     problems = configuration(conf)
     loaded, found = subscriptions(conf)
-    problems += found
+    problems += found + credentials(conf, loaded)
     if any(p.error for p in problems):
         raise StartupError(problems)
     try:

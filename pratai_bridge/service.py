@@ -18,6 +18,9 @@ from oslo_config import cfg
 
 from pratai_bridge import _gc
 from pratai_bridge import ingress
+from pratai_bridge import openstack
+from pratai_bridge import queues
+from pratai_bridge.enrich import MatchStage
 from pratai_bridge.dispatch import Dispatcher
 from pratai_bridge.events.normalize import Normalizers
 from pratai_bridge.functions.store import _loader as store_loader
@@ -35,6 +38,8 @@ LOG = logging.getLogger(__name__)
 #: seconds between two counts of the journal's rows for /metrics: counting
 #: a large journal is not free
 _JOURNAL_ROWS_INTERVAL = 15.0
+#: seconds between two looks at the listener queues' depths for /metrics
+_BACKLOG_INTERVAL = 5.0
 
 
 def load_matcher(conf: cfg.ConfigOpts,
@@ -61,11 +66,28 @@ def load_matcher(conf: cfg.ConfigOpts,
 
 def make_pipeline(conf: cfg.ConfigOpts, journal: Journal,
                   on_new_executions: Callable[[], None] | None = None,
-                  file_cache: loader.FileCache | None = None) -> Pipeline:
-    """The event-side pipeline on ``journal`` with the configured files."""
+                  file_cache: loader.FileCache | None = None,
+                  metrics: Metrics | None = None,
+                  stage: MatchStage | None = None) -> Pipeline:
+    """The event-side pipeline on ``journal`` with the configured files;
+    ``stage`` enriches (by default nothing is looked up)."""
     return Pipeline(Normalizers(), load_matcher(conf, file_cache), journal,
                     record_unmatched=conf.journal.record_unmatched_events,
-                    on_new_executions=on_new_executions)
+                    on_new_executions=on_new_executions, metrics=metrics,
+                    stage=stage)
+
+
+def _backlog(conf: cfg.ConfigOpts) -> dict[str, int]:
+    """Messages waiting in each queue of this bridge's pool (none: the
+    transport has no queues to look at, such as fake://)."""
+    try:
+        with queues.Queues(conf) as broker:
+            shown = [broker.show(name, exchange) for name, exchange
+                     in queues.bridge_queues(conf)]
+    except queues.BrokerError as exc:
+        LOG.debug('No listener backlog to show: %s', exc)
+        return {}
+    return {q.name: q.messages for q in shown if q.messages is not None}
 
 
 class BridgeService:
@@ -73,22 +95,30 @@ class BridgeService:
 
     def __init__(self, conf: cfg.ConfigOpts) -> None:
         self._conf = conf
-        self.journal = Journal(conf.journal.connection)
-        self.store = store_loader.load_store(conf, cached=True)
+        # One registry for every stage of this bridge, served at /metrics.
+        self.metrics = Metrics()
+        self.journal = Journal(conf.journal.connection,
+                               conf.dispatcher.max_chain_depth,
+                               on_loop=self.metrics.loop_stopped)
+        # One keystoneauth1 session per credential set, for every client.
+        self.clients = openstack.build(conf)
+        self.store = store_loader.load_store(
+            conf, cached=True, sessions=self.clients.sessions)
         self.runner = load_runner(conf)
         # The subscription files as last read, so a reload parses only
         # the files that changed.
         self._file_cache = loader.FileCache()
         self.pipeline = make_pipeline(conf, self.journal, self._wake,
-                                      self._file_cache)
+                                      self._file_cache, self.metrics,
+                                      self.clients.stage())
         self.dispatcher = Dispatcher(
             conf, self.journal, self.store, self.runner,
-            lambda: self.pipeline.matcher.by_name)
+            lambda: self.pipeline.matcher.by_name, metrics=self.metrics,
+            handoff=self.clients.handoff())
         self.listener = NotificationListener(conf, self.pipeline,
                                              self.journal.count_pending)
         # Deletes what [journal] *_max_age no longer keeps.
         self.purger = Purger(conf, self.journal)
-        self.metrics = Metrics()
         self.api = self._build_api() if conf.api.enabled else None
         # One reload at a time (SIGHUP and the watcher may both ask), so
         # an older set never replaces a newer one.
@@ -154,17 +184,13 @@ class BridgeService:
 
         checks: dict[str, ingress.Check] = {
             'transport': ingress.transport_check(self._conf),
-            'journal': journal_check}
-        builder = getattr(self.runner, 'builder', None)
-        if builder is not None:  # the docker runner's engine
-
-            def runner_check() -> None:
-                builder.api.ping()
-
-            checks['runner'] = runner_check
+            'journal': journal_check, 'runner': self.runner.probe}
         self.metrics.collect_before_scrape(
             lambda: self.metrics.set_journal_rows(journal.counts()),
             min_interval=_JOURNAL_ROWS_INTERVAL)
+        self.metrics.collect_before_scrape(
+            lambda: self.metrics.set_backlog(_backlog(self._conf)),
+            min_interval=_BACKLOG_INTERVAL)
         return ingress.build(self._conf, self.pipeline, self.metrics, checks)
 
     def _start_api(self) -> None:

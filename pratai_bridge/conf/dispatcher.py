@@ -72,6 +72,17 @@ OPTS = [
                       'behind (containers past their deadline, or a '
                       'minute after they exited: an engine outage may '
                       'keep a run from removing its own).'),
+    cfg.IntOpt('max_chain_depth',
+               default=4,
+               min=0,
+               help='The loop guard: the most executions a causal chain may '
+                    'hold before the next. An execution gets a request id '
+                    '(req-<uuid>) that its function\'s calls send as '
+                    'X-OpenStack-Request-ID; an event whose notification '
+                    'carries it as its global request id was caused by '
+                    'that execution, and so on. An event caused by a chain '
+                    'longer than this is recorded with status "loop" and '
+                    'not run. Needs a restart.'),
 ]
 
 

@@ -111,6 +111,25 @@ BUILDER_OPTS = [
                     '(unix:///var/run/docker.sock, tcp://HOST:2376). '
                     'Default: the DOCKER_HOST environment, else the local '
                     'socket. Needs a restart.'),
+    cfg.StrOpt('docker_ca_file',
+               help='PEM file of the CA that signed a remote engine\'s '
+                    'certificate (the engine\'s --tlscacert). Setting it, '
+                    'or docker_cert_file, makes the bridge speak TLS to a '
+                    'tcp:// docker_url. Needs a restart.'),
+    cfg.StrOpt('docker_cert_file',
+               help='PEM client certificate the bridge presents to an '
+                    'engine run with --tlsverify; with docker_key_file. '
+                    'Needs a restart.'),
+    cfg.StrOpt('docker_key_file',
+               help='PEM private key of docker_cert_file. Needs a '
+                    'restart.'),
+    cfg.BoolOpt('docker_tls_verify',
+                default=True,
+                help='Verify the engine\'s certificate (against '
+                     'docker_ca_file, else the system\'s CAs) and its '
+                     'name against docker_url\'s host. Turn off only to '
+                     'try a setup out: anyone on the path could then pose '
+                     'as the engine. Needs a restart.'),
     cfg.IntOpt('build_workers',
                default=2,
                min=1,

@@ -4,6 +4,7 @@ from pratai_bridge.credentials.broker import CredentialBroker
 from pratai_bridge.credentials.broker import CredentialError
 from pratai_bridge.credentials.broker import CredentialUnavailable
 from pratai_bridge.credentials.broker import IssuedToken
+from pratai_bridge.credentials.handoff import Handoff
 
 __all__ = ['CredentialBroker', 'CredentialError', 'CredentialUnavailable',
-           'IssuedToken']
+           'Handoff', 'IssuedToken']

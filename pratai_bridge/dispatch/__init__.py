@@ -19,12 +19,20 @@ call into the dispatcher is :meth:`Dispatcher.wake`.
 Retries and dead letter: a failed, timed-out or erroring attempt goes back
 to ``pending`` with ``next_attempt_at`` after an exponential backoff
 (``retry_delay`` doubling up to ``retry_max_delay``, jittered), until the
-subscription's ``delivery.max_attempts``; the last attempt's outcome is then
-final, which is the dead letter: ``executions list --status failed`` (or
-``timeout``, ``error``) lists them with their error and logs. What no retry
-can fix is final at once: the subscription or the function no longer exists.
-Store outages and runner failures are retried like a function's failures and
-count as attempts, so an execution never waits forever.
+subscription's ``delivery.max_attempts`` or ``delivery.max_age``; the
+execution is then ``dead``, the dead letter, keeping the last outcome, its
+error code and message (``executions list --status dead``; ``executions
+retry`` puts them back). What no retry can fix (the permanent codes of
+:mod:`pratai_bridge.outcome`: the subscription or the function is gone,
+the zip is invalid, the image does not build) is dead at once. Store
+outages and runner failures are retried like a function's failures and
+count as attempts, so an execution never waits forever. Every attempt is
+kept in the journal's ``attempts``.
+
+Ordering: the executions of a subscription with ``delivery.ordered`` are
+claimed one at a time per resource, in bus order (:meth:`Journal.claim
+<pratai_bridge.journal.api.Journal.claim>` leaves out those with an
+earlier one unfinished).
 
 Limits: the function's memory; its network only when it asks for
 ``bridge``; and the shorter of the function's and the subscription's
@@ -37,12 +45,13 @@ outcome, retried like any other. When recording an outcome fails (the
 database is away), the write is kept and retried by the loop; the
 execution stays ``running`` meanwhile, so nobody runs it twice.
 
-At-least-once: an execution that was running when its bridge died is put
-back to ``pending`` when the bridge starts again
-(:meth:`Journal.recover_running
-<pratai_bridge.journal.api.Journal.recover_running>`); an attempt beyond
+At-least-once, never twice at once: every running execution carries a
+lease its bridge renews (:mod:`.leases`). A starting bridge stops the runs
+of its dead predecessors on its host and puts their executions back to
+``pending``; any bridge does the same for executions whose lease expired,
+stopping their runs where it reaches their engine first. An attempt beyond
 ``max_attempts`` that way (a function that kills its bridge) is ended as
-``error`` without running it again.
+``dead`` (``attempts_exhausted``) without running it again.
 """
 
 from pratai_bridge.dispatch.dispatcher import Dispatcher

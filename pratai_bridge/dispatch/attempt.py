@@ -12,11 +12,14 @@ import dataclasses
 import datetime
 import logging
 import time
-from typing import Any
 
 from oslo_config import cfg
 
+from pratai_bridge.credentials import CredentialError
+from pratai_bridge.credentials import CredentialUnavailable
+from pratai_bridge.credentials import Handoff
 from pratai_bridge.dispatch.builds import Builds
+from pratai_bridge.events.model import Event
 from pratai_bridge.functions import tenancy
 from pratai_bridge.functions.model import Function
 from pratai_bridge.functions.store.base import FunctionNotFound
@@ -70,12 +73,14 @@ def error(code: str, message: str, version: int | None = None,
 def run(conf: cfg.ConfigOpts, journal: Journal, store: Store,
         runner: runners.Runner, builds: Builds, execution: Execution,
         subscription: Subscription | None,
-        context: runners.RunContext = runners.NO_CONTEXT) -> Attempt:
+        context: runners.RunContext = runners.NO_CONTEXT,
+        handoff: Handoff | None = None) -> Attempt:
     """Run one attempt of ``execution``; raises only for bugs.
 
     A function that is not ready goes to ``builds`` and the attempt says
     it is ``building``. ``context`` is handed to the runner (whom the run
-    is for).
+    is for); ``handoff`` makes the payload (with the credential's token
+    when the subscription names one).
     """
     if subscription is None:
         return error(outcome_mod.SUBSCRIPTION_GONE,
@@ -103,16 +108,14 @@ def run(conf: cfg.ConfigOpts, journal: Journal, store: Store,
     if refused is not None:  # the store changed since the files were read
         return error(outcome_mod.FUNCTION_FORBIDDEN, refused,
                      function.version)
-    payload = dict(stored.event.as_document(),
-                   subscription=subscription.name)
     return _run(conf, runner, builds, execution, subscription, function,
-                payload, context)
+                stored.event, context, handoff or Handoff())
 
 
 def _run(conf: cfg.ConfigOpts, runner: runners.Runner, builds: Builds,
          execution: Execution, subscription: Subscription,
-         function: Function, payload: dict[str, Any],
-         context: runners.RunContext) -> Attempt:
+         function: Function, event: Event,
+         context: runners.RunContext, handoff: Handoff) -> Attempt:
     """Run ``function``, or wait for it to be built."""
     waited = builds.waited(execution, function)
     wait = None if waited is None else waited.seconds
@@ -127,9 +130,17 @@ def _run(conf: cfg.ConfigOpts, runner: runners.Runner, builds: Builds,
              '%d, function %s', execution.id, subscription.name,
              execution.message_id, execution.attempts,
              subscription.delivery.max_attempts, function.ref)
+    run_limits = limits(conf, function, subscription)
     try:
-        outcome = runner.run(function, payload,
-                             limits(conf, function, subscription), context)
+        payload = handoff.payload(event, subscription, run_limits.timeout_s)
+    except CredentialUnavailable as exc:
+        return error(outcome_mod.CREDENTIAL_UNAVAILABLE, str(exc),
+                     function.version, wait)
+    except CredentialError as exc:
+        return error(outcome_mod.CREDENTIAL_REFUSED, str(exc),
+                     function.version, wait)
+    try:
+        outcome = runner.run(function, payload, run_limits, context)
     except runners.NotPrepared:  # removed since it was seen
         return _wait_for_build(builds, function, execution.id)
     except runners.BuildFailed as exc:

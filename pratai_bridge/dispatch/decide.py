@@ -21,6 +21,7 @@ from pratai_bridge import outcome as outcome_mod
 from pratai_bridge.dispatch.attempt import Attempt
 from pratai_bridge.journal.api import Execution
 from pratai_bridge.journal.api import Journal
+from pratai_bridge.metrics import Metrics
 from pratai_bridge.outcome import SUCCEEDED
 from pratai_bridge.subscriptions.model import Subscription
 
@@ -31,8 +32,9 @@ __all__ = ['decide', 'summary']
 
 def decide(conf: cfg.ConfigOpts, journal: Journal, execution: Execution,
            subscription: Subscription | None,
-           attempt: Attempt) -> Callable[[], None]:
-    """The journal write that records ``attempt``: finish or retry."""
+           attempt: Attempt, metrics: Metrics) -> Callable[[], None]:
+    """The journal write that records ``attempt``: finish or retry
+    (``metrics`` counts a finish by its final status)."""
     options = conf.dispatcher
     outcome = attempt.outcome
     ids = (execution.id, execution.subscription, execution.message_id)
@@ -54,6 +56,10 @@ def decide(conf: cfg.ConfigOpts, journal: Journal, execution: Execution,
                     'after attempt %d, %s (%s: %s)', *ids,
                     execution.attempts, outcome.status, attempt.code,
                     summary(outcome.error))
+    # By the status the journal records (succeeded or dead).
+    metrics.execution_finished(
+        execution.function, SUCCEEDED if outcome.status == SUCCEEDED
+        else 'dead')
     return functools.partial(journal.finish, execution.id, outcome,
                              attempt.version, code=attempt.code,
                              log_tail_bytes=options.log_tail_bytes)

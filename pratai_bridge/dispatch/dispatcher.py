@@ -18,6 +18,7 @@ from concurrent import futures
 from oslo_config import cfg
 
 from pratai_bridge import outcome as outcome_mod
+from pratai_bridge.credentials import Handoff
 from pratai_bridge.dispatch import attempt as attempt_mod
 from pratai_bridge.dispatch import builds as builds_mod
 from pratai_bridge.dispatch import decide
@@ -25,6 +26,7 @@ from pratai_bridge.dispatch import leases as leases_mod
 from pratai_bridge.functions.store.base import Store
 from pratai_bridge.journal.api import Execution
 from pratai_bridge.journal.api import Journal
+from pratai_bridge.metrics import Metrics
 from pratai_bridge.runners import base as runners
 from pratai_bridge.subscriptions.model import Subscription
 
@@ -38,19 +40,26 @@ class Dispatcher:
 
     def __init__(self, conf: cfg.ConfigOpts, journal: Journal, store: Store,
                  runner: runners.Runner,
-                 subscriptions: Callable[[], Mapping[str, Subscription]]
-                 ) -> None:
+                 subscriptions: Callable[[], Mapping[str, Subscription]],
+                 metrics: Metrics | None = None,
+                 handoff: Handoff | None = None) -> None:
         """Nothing starts before :meth:`start`.
+
+        ``handoff`` makes each run's payload (with a token when its
+        subscription names a credential); by default, no credentials.
 
         ``subscriptions`` returns the current subscriptions by name, read
         for each execution so a reload applies to the next one; it must be
-        cheap and safe to call from any thread.
+        cheap and safe to call from any thread. ``metrics`` counts the
+        attempts and executions.
         """
         self._conf = conf
+        self._metrics = metrics or Metrics()
         self._journal = journal
         self._store = store
         self._runner = runner
         self._subscriptions = subscriptions
+        self._handoff = handoff or Handoff()
         # Read once: the pool's size needs a restart.
         self._workers: int = conf.dispatcher.workers
         # Set to make the loop look at the journal now: new work, a slot
@@ -219,7 +228,7 @@ class Dispatcher:
                 self._conf, self._journal, self._store, self._runner,
                 self.builds, execution, subscription,
                 runners.RunContext(bridge=self._bridge,
-                                   execution=execution.id))
+                                   execution=execution.id), self._handoff)
         except Exception as exc:
             LOG.exception('Execution %s (subscription %s, message %s): '
                           'dispatcher error; retrying it', execution.id,
@@ -231,8 +240,9 @@ class Dispatcher:
                 write: Callable[[], None] = functools.partial(
                     self._journal.wait_for_build, execution.id)
             else:
+                self._metrics.attempted(execution.function, attempt.outcome)
                 write = decide.decide(self._conf, self._journal, execution,
-                                      subscription, attempt)
+                                      subscription, attempt, self._metrics)
             self._record(execution, write)
         except Exception:
             LOG.exception('Execution %s (subscription %s, message %s): '

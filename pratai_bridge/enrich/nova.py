@@ -46,21 +46,15 @@ from pratai_bridge import keystone
 from pratai_bridge.conf import nova as nova_conf
 from pratai_bridge.enrich._lookups import LookupStats
 from pratai_bridge.enrich._lookups import Lookups
+from pratai_bridge.enrich.stage import is_instance_event
 from pratai_bridge.events.model import Event
 
 __all__ = ['ServerEnricher', 'is_instance_event', 'shape']
 
 LOG = logging.getLogger(__name__)
 
-_INSTANCE_PREFIXES = ('compute.instance.', 'instance.')
 _FLAVOR_KEYS = ('id', 'vcpus', 'ram', 'disk', 'ephemeral', 'swap',
                 'extra_specs')
-
-
-def is_instance_event(event: Event) -> bool:
-    """Whether ``event`` is about one server (so it can be looked up)."""
-    return (event.source == 'nova' and bool(event.resource_id)
-            and event.event_type.startswith(_INSTANCE_PREFIXES))
 
 
 def shape(server: Mapping[str, Any]) -> dict[str, Any]:

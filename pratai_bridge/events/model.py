@@ -40,6 +40,14 @@ class Event:
     source-specific fields a normalizer derived from it (Swift's object path
     and HTTP method, an Aodh alarm's states...), so that subscriptions can
     match them without knowing each payload's layout.
+
+    ``enrichment`` holds what the bridge looked up about the event before
+    matching it (``{"server": {...}}``, see :mod:`pratai_bridge.enrich`):
+    each key is a top-level key of the document, beside ``details``.
+    ``cause`` is the global request id of the notification's context
+    (``_context_global_request_id``): the request that made the source
+    send it, which the loop guard (:mod:`pratai_bridge.chain`) follows; it
+    is not part of the document.
     """
 
     message_id: str
@@ -56,10 +64,12 @@ class Event:
     details: Mapping[str, Any] = dataclasses.field(default_factory=dict,
                                                    repr=False)
     exchange: str | None = None
+    enrichment: Mapping[str, Any] = dataclasses.field(default_factory=dict)
+    cause: str | None = None
 
     def as_document(self) -> dict[str, Any]:
         """The dict that pattern filters match and a function receives."""
-        return {
+        document = {
             'message_id': self.message_id,
             'source': self.source,
             'event_type': self.event_type,
@@ -72,6 +82,19 @@ class Event:
             'details': dict(self.details),
             'payload': self.payload,
         }
+        if self.enrichment:
+            document.update(self.enrichment)
+        return document
+
+
+#: The keys an enricher may add to the document: never one of the
+#: normalized event's own (an enricher cannot overwrite what was received).
+ENRICHMENT_KEYS = frozenset(('server',))
+
+
+def enrichment_of(document: Mapping[str, Any]) -> dict[str, Any]:
+    """The enrichment kept in a journaled event ``document``."""
+    return {key: document[key] for key in ENRICHMENT_KEYS if key in document}
 
 
 @dataclasses.dataclass(frozen=True)

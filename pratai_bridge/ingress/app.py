@@ -159,19 +159,13 @@ class _Routes:
                           notification.event_type)
             raise HTTPError(503, 'the journal cannot record it now; retry '
                                  'later', {'Retry-After': '5'}) from None
-        source = notification.exchange
         # The event's id: the sender's, or the one derived from the
         # content exactly as the normalizers derive it.
         message_id = generic.message_id_for(notification)
         if result.rejected:
-            self._metrics.notification_parked(source,
-                                              notification.event_type)
             raise HTTPError(422, f'notification {message_id} could not be '
                                  'normalized; it is kept in the journal as '
                                  'rejected')
-        self._metrics.notification_received(source, notification.event_type)
-        for _, subscription in result.matches:
-            self._metrics.matched(subscription.name)
         LOG.info('HTTP notification %s (%s) journaled, %d matches',
                  message_id, notification.event_type, result.matched)
         return json_response(202, {'message_id': message_id,

@@ -185,14 +185,18 @@ def renew(conn: sa.Connection, owner: str, until: datetime.datetime
 
 
 def stale_owners(conn: sa.Connection, now: datetime.datetime,
-                 abandoned: Callable[[str | None], bool]
+                 abandoned: Callable[[str | None], bool], me: str
                  ) -> dict[str | None, list[int]]:
     """Owner -> ids of the running rows to take back: those of owners
-    ``abandoned`` says are dead, and those whose lease expired."""
+    ``abandoned`` says are dead, and those whose lease expired; never
+    those of the bridge ``me`` (its lease may lapse while the journal is
+    away, its runs are still its own)."""
     rows = conn.execute(sa.select(_C.id, _C.owner, _C.lease_until)
                         .where(_C.status == 'running')).all()
     by_owner: dict[str | None, list[int]] = {}
     for row in rows:
+        if row.owner == me:
+            continue  # its own runs: never stopped by itself
         expired = row.lease_until is None or row.lease_until < now
         if expired or abandoned(row.owner):
             by_owner.setdefault(row.owner, []).append(row.id)

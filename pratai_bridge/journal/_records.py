@@ -65,6 +65,12 @@ class Execution:
     replay_of: int | None = None
     attempts_base: int = 0
     retried_at: datetime.datetime | None = None
+    #: the loop guard's (pratai_bridge.chain): this execution's request
+    #: id, the request id of the execution that caused its event, and its
+    #: depth in that chain (None before schema version 7)
+    request_id: str | None = None
+    cause: str | None = None
+    depth: int | None = None
 
     @property
     def budget_used(self) -> int:

@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from collections.abc import Sequence
 from typing import Any
 
+from pratai_bridge import chain
 from pratai_bridge.events.model import Event
 from pratai_bridge.events.model import Rejected
 from pratai_bridge.events.scrub import scrub
@@ -67,6 +68,9 @@ def execution_rows(matches: Sequence[tuple[Event, Subscription]],
         'resource_id': event.resource_id,
         'seq': seq,
         'replay': 0,
+        # The loop guard's (pratai_bridge.journal._chain links them).
+        'request_id': chain.request_id(event.message_id, sub.name),
+        'cause': event.cause,
     } for _, (seq, event, sub) in sorted(unique.items())]
 
 

@@ -12,10 +12,11 @@ has committed it, so ``record`` is written for redelivery and batches:
   overlapping batches then lock rows in the same order and cannot deadlock.
 
 Executions then go ``pending`` -> ``running`` (:meth:`Journal.claim`) ->
-a final status (:meth:`Journal.finish`) or back to ``pending`` for a later
-attempt (:meth:`Journal.retry`); :meth:`Journal.recover_running` hands the
-executions of a bridge that died back to ``pending`` (at-least-once). The
-statements live in :mod:`._lifecycle`.
+``succeeded`` or ``dead`` (:meth:`Journal.finish`) or back to ``pending``
+for a later attempt (:meth:`Journal.retry`); :meth:`Journal.recover` hands
+the executions of a bridge that died, or whose lease expired, back to
+``pending`` (at-least-once). Those methods are in :mod:`._execution_api`,
+their statements in :mod:`._lifecycle`.
 
 Concurrency: a Journal is shared by threads. PostgreSQL serializes writers
 itself. SQLite allows one writer per database, and a second one waits on its
@@ -32,9 +33,8 @@ import dataclasses
 import datetime
 import logging
 import os
-import socket
 import threading
-from collections.abc import Collection
+from collections.abc import Callable
 from collections.abc import Iterator
 from collections.abc import Mapping
 from collections.abc import Sequence
@@ -46,38 +46,35 @@ from sqlalchemy.dialects import sqlite
 
 from pratai_bridge.events.model import Event
 from pratai_bridge.events.model import Rejected
-from pratai_bridge.journal import _build_wait
+from pratai_bridge.events.model import enrichment_of
+from pratai_bridge import chain
+from pratai_bridge.journal import _chain
 from pratai_bridge.journal import _engine
+from pratai_bridge.journal import _execution_api
 from pratai_bridge.journal import _lifecycle
 from pratai_bridge.journal import _records
 from pratai_bridge.journal import _replay
-from pratai_bridge.journal import _retention
 from pratai_bridge.journal import _rows
 from pratai_bridge.journal import migrations
 from pratai_bridge.journal import models
-from pratai_bridge.outcome import Outcome
 from pratai_bridge.subscriptions.model import Subscription
 
 LOG = logging.getLogger(__name__)
 
 #: Every status an execution can have; 'pending' is the one record() writes.
-EXECUTION_STATUSES = ('pending', 'running', 'succeeded', 'dead')
+EXECUTION_STATUSES = ('pending', 'running', 'succeeded', 'dead', chain.LOOP)
 
 #: The statuses an execution ends in (see :meth:`Journal.finish`).
 FINAL_STATUSES = _lifecycle.FINAL_STATUSES
-#: How an attempt can end, as a runner says (Outcome.status).
-RUN_STATUSES = ('succeeded', 'failed', 'timeout', 'error')
-#: Bytes of logs :meth:`Journal.finish` keeps unless told otherwise.
-DEFAULT_LOG_TAIL_BYTES = 1024
+RUN_STATUSES = _execution_api.RUN_STATUSES
+DEFAULT_LOG_TAIL_BYTES = _execution_api.DEFAULT_LOG_TAIL_BYTES
 # Each dialect's insert() has its own on_conflict_do_nothing().
 _INSERTS: dict[str, Any] = {'sqlite': sqlite.insert,
                             'postgresql': postgresql.insert}
 _EVENTS = models.table(models.EventRow)
 _EXECUTIONS = models.table(models.ExecutionRow)
 _REJECTED = models.table(models.RejectedRow)
-_ATTEMPTS = models.table(models.AttemptRow)
-#: Seconds a claim's lease lasts unless told otherwise.
-DEFAULT_LEASE = 60.0
+DEFAULT_LEASE = _execution_api.DEFAULT_LEASE
 Execution = _records.Execution
 StoredAttempt = _records.StoredAttempt
 
@@ -118,14 +115,22 @@ class RecordRefused(Exception):
     recording the same rows again fails the same way."""
 
 
-class Journal:
+class Journal(_execution_api.ExecutionLifecycle):
     """Events, executions and rejected notifications in one database."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str,
+                 max_chain_depth: int = chain.DEFAULT_MAX_DEPTH,
+                 on_loop: Callable[[str], None] | None = None) -> None:
         """Build the engine for ``url``; nothing connects before start().
 
-        Raises ValueError for a database other than SQLite or PostgreSQL.
+        Executions deeper than ``max_chain_depth`` in a causal chain are
+        recorded as ``loop`` (see :mod:`._chain`); ``on_loop`` is called
+        with the subscription of each, once it is committed (a redelivery
+        adds no second call). Raises ValueError for a database other than
+        SQLite or PostgreSQL.
         """
+        self._max_chain_depth = max_chain_depth
+        self._on_loop = on_loop
         self._url = sa.make_url(url)
         dialect = self._url.get_backend_name()
         if dialect not in _INSERTS:
@@ -219,17 +224,18 @@ class Journal:
             rejected_rows = _rows.rejected_rows(rejected, now)
         except (TypeError, ValueError) as exc:
             raise RecordRefused(str(exc)) from exc
-        new = 0
+        inserted: Sequence[Any] = ()
         if not (event_rows or rejected_rows):
-            return new
+            return 0
         try:
             with self._write() as conn:
                 if event_rows:
                     conn.execute(self._ignore(_EVENTS), event_rows)
                 if execution_rows:
+                    _chain.link(conn, execution_rows, self._max_chain_depth)
                     statement = self._ignore(_EXECUTIONS).returning(
-                        _EXECUTIONS.c.id)
-                    new = len(conn.execute(statement, execution_rows).all())
+                        _EXECUTIONS.c.status, _EXECUTIONS.c.subscription)
+                    inserted = conn.execute(statement, execution_rows).all()
                 if rejected_rows:
                     conn.execute(self._ignore(_REJECTED), rejected_rows)
         except sa.exc.StatementError as exc:
@@ -241,7 +247,11 @@ class Journal:
             raise RecordRefused(str(exc.orig or exc)) from exc
         except (TypeError, ValueError) as exc:  # a value no driver can bind
             raise RecordRefused(str(exc)) from exc
-        return new
+        if self._on_loop is not None:
+            for status, subscription in inserted:
+                if status == chain.LOOP:
+                    self._on_loop(subscription)
+        return len(inserted)
 
     def list_executions(self, function: str | None = None,
                         status: str | None = None,
@@ -270,198 +280,23 @@ class Journal:
             row = conn.execute(query).first()
         return None if row is None else Execution(**row._asdict())
 
-    def attempts(self, execution_ids: Collection[int]
-                 ) -> dict[int, list[StoredAttempt]]:
-        """Execution id -> its attempts, oldest first ([] when none)."""
-        found: dict[int, list[StoredAttempt]] = {
-            execution_id: [] for execution_id in execution_ids}
-        ids = list(found)
+    def chain(self, execution_id: int) -> tuple[list[Execution],
+                                                 list[Execution]]:
+        """(the execution's causal chain, root first and ending with it;
+        the executions its calls caused), see :mod:`pratai_bridge.chain`.
+        """
         with self._read() as conn:
-            for start in range(0, len(ids), 500):  # bound the IN list
-                chunk = ids[start:start + 500]
-                rows = conn.execute(
-                    sa.select(_ATTEMPTS)
-                    .where(_ATTEMPTS.c.execution_id.in_(chunk))
-                    .order_by(_ATTEMPTS.c.id))
-                for row in rows:
-                    values = row._asdict()
-                    del values['id']
-                    found[values.pop('execution_id')].append(
-                        StoredAttempt(**values))
-        return found
+            up = _chain.chain(conn, execution_id)
+            down = _chain.caused_by(conn, up[-1]['request_id']) if up \
+                else []
+        return ([Execution(**row) for row in up],
+                [Execution(**row) for row in down])
 
     def get_event(self, message_id: str) -> StoredEvent | None:
         query = sa.select(_EVENTS).where(_EVENTS.c.message_id == message_id)
         with self._read() as conn:
             row = conn.execute(query).first()
         return None if row is None else _stored_event(row._asdict())
-
-    def claim(self, limit: int, now: datetime.datetime | None = None,
-              exclude_subscriptions: Collection[str] = (),
-              ordered: Collection[str] = (),
-              lease: float = DEFAULT_LEASE) -> list[Execution]:
-        """Start up to ``limit`` due pending executions, oldest first.
-
-        Due means ``next_attempt_at`` is None or not after ``now`` (default:
-        the current time). Each becomes ``running`` with ``started_at`` =
-        ``now``, one more attempt (a new row of :meth:`attempts`), this
-        bridge as ``owner`` and a lease of ``lease`` seconds; executions of
-        ``exclude_subscriptions`` are left pending, and those of the
-        ``ordered`` subscriptions wait for the earlier ones of their
-        resource to finish. Bridges and threads claiming at once get
-        disjoint executions.
-        """
-        if limit <= 0:
-            return []
-        now = now or _now()
-        with self._write() as conn:
-            rows = _lifecycle.claim(conn, limit, now, exclude_subscriptions,
-                                    skip_locked=not self._sqlite,
-                                    owner=self.owner(), lease=lease,
-                                    ordered=ordered)
-        return [Execution(**row) for row in rows]
-
-    def finish(self, execution_id: int, outcome: Outcome,
-               function_version: int | None, code: str | None = None,
-               log_tail_bytes: int = DEFAULT_LOG_TAIL_BYTES) -> None:
-        """End a running execution of this bridge's with ``outcome``.
-
-        A success makes it ``succeeded``; anything else ``dead``, keeping
-        the outcome's status, ``code`` (why it did not succeed) and error.
-        Keeps the last ``log_tail_bytes`` of its logs. An execution that is
-        not running for this bridge (finished already, or taken back by
-        another bridge) is left as it is, with a warning. Raises
-        ValueError for an outcome status no runner makes.
-        """
-        if outcome.status not in RUN_STATUSES:
-            raise ValueError(f'not an outcome status: {outcome.status!r}')
-        measured = 0 < outcome.started_at <= outcome.finished_at
-        status = 'succeeded' if outcome.status == 'succeeded' else 'dead'
-        values = {
-            'status': status,
-            'outcome': outcome.status,
-            'error_code': code,
-            'result': outcome.result,
-            'error': outcome.error,
-            'logs': _lifecycle.tail(outcome.logs or '', log_tail_bytes),
-            'function_version': function_version,
-            'duration': outcome.duration if measured else None,
-            'warm': outcome.warm,
-            'build_wait': outcome.build_wait,
-        }
-        now = _now()
-        with self._write() as conn:
-            done = _lifecycle.finish(conn, execution_id, values, now,
-                                     self.owner())
-            if done:
-                _lifecycle.end_attempt(
-                    conn, [execution_id], now, outcome.status, code,
-                    _short(outcome.error), _details(outcome, function_version))
-        if not done:
-            LOG.warning('Execution %s is not running for this bridge; its '
-                        'outcome %s was not recorded', execution_id,
-                        outcome.status)
-
-    def retry(self, execution_id: int, not_before: datetime.datetime,
-              error: str, code: str | None = None,
-              outcome: Outcome | None = None,
-              function_version: int | None = None) -> None:
-        """Put a running execution back to pending, due at ``not_before``.
-
-        ``error`` says why the last attempt failed, ``code`` and
-        ``outcome`` (its status) how. An execution that is not running for
-        this bridge is left as it is, with a warning.
-        """
-        status = outcome.status if outcome is not None else 'error'
-        values = {'error': error, 'error_code': code, 'outcome': status}
-        now = _now()
-        with self._write() as conn:
-            done = _lifecycle.retry(conn, execution_id, not_before, values,
-                                    now, self.owner())
-            if done:
-                details = (None if outcome is None
-                           else _details(outcome, function_version))
-                _lifecycle.end_attempt(conn, [execution_id], now, status,
-                                       code, _short(error), details)
-        if not done:
-            LOG.warning('Execution %s is not running for this bridge; its '
-                        'retry was not recorded', execution_id)
-
-    def wait_for_build(self, execution_id: int) -> None:
-        """Put a running execution back to pending, its attempt not
-        counted, while its function is built (see :mod:`._build_wait`).
-
-        An execution that is not running is left as it is, with a warning.
-        """
-        with self._write() as conn:
-            done = _build_wait.wait_for_build(conn, execution_id, _now(),
-                                              self.owner())
-        if not done:
-            LOG.warning('Execution %s is not running; its wait for a build '
-                        'was not recorded', execution_id)
-
-    def owner(self) -> str:
-        """This bridge's id (``hostname:pid:random``), which :meth:`claim`
-        stamps on what it claims, so runs can be marked with it too. A
-        forked child gets an id of its own."""
-        if self._owner_pid != os.getpid():
-            self._owner, self._owner_pid = (_lifecycle.bridge_id(),
-                                            os.getpid())
-        return self._owner
-
-    def renew_leases(self, lease: float) -> int:
-        """Extend this bridge's running executions' leases to ``lease``
-        seconds from now; how many it holds."""
-        until = _now() + datetime.timedelta(seconds=lease)
-        with self._write() as conn:
-            return _lifecycle.renew(conn, self.owner(), until)
-
-    def stale_owners(self) -> dict[str | None, list[int]]:
-        """Bridges whose running executions may be taken back, with them:
-        no owner, a dead process of this host, or an expired lease (see
-        :mod:`._lifecycle`). Never this bridge's own."""
-        abandoned = _lifecycle.abandoned_by(socket.gethostname(),
-                                            os.getpid(), self.owner())
-        with self._read() as conn:
-            return _lifecycle.stale_owners(conn, _now(), abandoned)
-
-    def recover(self, stale: str | None, ids: Collection[int]) -> int:
-        """Put the running executions ``ids`` of the bridge ``stale`` back
-        to pending (their attempts ``interrupted``), as
-        :meth:`stale_owners` found them: those of an owner that is not
-        provably dead only while their lease is still expired. Call it
-        once what ``stale`` left running is stopped. Returns how many."""
-        abandoned = _lifecycle.abandoned_by(socket.gethostname(),
-                                            os.getpid(), self.owner())
-        with self._write() as conn:
-            return _lifecycle.recover(conn, list(ids), stale, _now(),
-                                      lease_checked=not abandoned(stale))
-
-    def recover_running(self) -> int:
-        """Take back every execution :meth:`stale_owners` finds, without
-        stopping anything first; how many. For a bridge whose runner's
-        runs die with their bridge (the local runner)."""
-        return sum(self.recover(stale, ids)
-                   for stale, ids in self.stale_owners().items())
-
-    def requeue(self, ids: Collection[int] = (),
-                subscription: str | None = None,
-                status: str | None = None) -> list[int]:
-        """``executions retry``: put finished executions back to pending,
-        with a new budget of attempts and age; the ids put back.
-
-        ``ids`` names them; otherwise every one of ``subscription`` and/or
-        ``status`` (succeeded or dead). Pending and running ones are left.
-        """
-        where: sa.ColumnElement[bool] = sa.true()
-        if ids:
-            where = _EXECUTIONS.c.id.in_(list(ids))
-        if subscription is not None:
-            where = sa.and_(where, _EXECUTIONS.c.subscription == subscription)
-        if status is not None:
-            where = sa.and_(where, _EXECUTIONS.c.status == status)
-        with self._write() as conn:
-            return _lifecycle.requeue(conn, where, _now())
 
     def events(self, since: datetime.datetime,
                until: datetime.datetime | None = None,
@@ -472,29 +307,6 @@ class Journal:
         with self._read() as conn:
             for row in _replay.events(conn, since, until, event_type):
                 yield _stored_event(row)
-
-    def replay(self, matches: Sequence[tuple[Event, Subscription]]
-               ) -> list[Execution]:
-        """New pending executions replaying journaled events to
-        subscriptions, each the next ``replay`` of its pair, in one
-        transaction; they run like any other."""
-        with self._write() as conn:
-            rows = _replay.add(conn, matches, _now())
-        return [Execution(**row) for row in rows]
-
-    def purge(self, executions: datetime.datetime | None,
-              matched: datetime.datetime | None,
-              unmatched: datetime.datetime | None,
-              dry_run: bool = False) -> dict[str, int]:
-        """Delete finished executions (and their attempts) that ended
-        before ``executions``, and events with no execution left received
-        before ``matched`` or ``unmatched`` (as they matched or not when
-        they came in), rejected notifications before ``matched``; None
-        keeps that kind. Rows per kind; with ``dry_run`` only counted
-        (events whose executions this purge would delete then count at
-        the next). In chunks, each its own transaction."""
-        return _retention.purge(self._write, executions, matched,
-                                unmatched, dry_run)
 
     def list_rejected(self, limit: int | None = None) -> list[StoredRejected]:
         """Rejected notifications, newest first."""
@@ -554,26 +366,13 @@ def _now() -> datetime.datetime:
     return datetime.datetime.now(datetime.UTC)
 
 
-def _short(error: str | None) -> str | None:
-    """What an attempt keeps of an error: its last 1,000 characters."""
-    return None if error is None else error[-1000:]
-
-
-def _details(outcome: Outcome, version: int | None) -> dict[str, Any]:
-    measured = 0 < outcome.started_at <= outcome.finished_at
-    details = {'warm': outcome.warm, 'build_wait': outcome.build_wait,
-               'duration': outcome.duration if measured else None,
-               'function_version': version}
-    return {key: value for key, value in details.items()
-            if value is not None}
-
-
 def _stored_event(row: dict[str, Any]) -> StoredEvent:
     document = row.pop('document')
     received_at = row.pop('received_at')
     row.pop('matched', None)
     filter_errors = tuple(row.pop('filter_errors', None) or ())
     event = Event(payload=document.get('payload'),
-                  details=document.get('details') or {}, **row)
+                  details=document.get('details') or {},
+                  enrichment=enrichment_of(document), **row)
     return StoredEvent(event=event, received_at=received_at,
                        document=document, filter_errors=filter_errors)

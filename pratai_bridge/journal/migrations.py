@@ -173,6 +173,30 @@ def _rebuild_sqlite(connection: sa.Connection, table: sa.Table,
         index.create(connection)
 
 
+def _v7_chain(connection: sa.Connection) -> None:
+    """Version 7: the loop guard's request id, cause and depth of each
+    execution (see :mod:`pratai_bridge.chain`), indexed for the lookups
+    of the causes of a batch and of ``executions show``.
+
+    Version 6 rebuilds executions from the model on SQLite, so there the
+    columns may be there already: only what is missing is added.
+    """
+    have = {c['name'] for c in sa.inspect(connection).get_columns(
+        'executions')}
+    _add_columns(connection, 'executions', *(
+        column for column in (sa.Column('request_id', sa.String(64)),
+                              sa.Column('cause', sa.String(64)),
+                              sa.Column('depth', sa.Integer()))
+        if column.name not in have))
+    indexes = {i['name'] for i in sa.inspect(connection).get_indexes(
+        'executions')}
+    for column in ('request_id', 'cause'):
+        if f'ix_executions_{column}' not in indexes:
+            connection.execute(sa.text(
+                f'CREATE INDEX ix_executions_{column} ON executions '
+                f'({column})'))
+
+
 #: Upgrades from the version before each one, in order.
 STEPS: tuple[Step, ...] = (
     (2, _v2_dispatch),
@@ -180,6 +204,7 @@ STEPS: tuple[Step, ...] = (
     (4, _v4_warm_and_build_wait),
     (5, _v5_filter_errors),
     (6, _v6_lifecycle),
+    (7, _v7_chain),
 )
 
 # Any constant will do: it names "the journal migration" to PostgreSQL so

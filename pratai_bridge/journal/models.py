@@ -181,6 +181,8 @@ class ExecutionRow(Base):
         sa.Index('ix_executions_order', 'subscription', 'resource_id',
                  'status'),
         sa.Index('ix_executions_created_at', 'created_at'),
+        sa.Index('ix_executions_request_id', 'request_id'),
+        sa.Index('ix_executions_cause', 'cause'),
     )
 
     id: orm.Mapped[int] = orm.mapped_column(sa.Integer, primary_key=True,
@@ -247,6 +249,15 @@ class ExecutionRow(Base):
         sa.Integer, default=0, server_default='0')
     retried_at: orm.Mapped[datetime.datetime | None] = orm.mapped_column(
         UTCDateTime)
+
+    # Since schema version 7, the loop guard (pratai_bridge.chain): the
+    # execution's OpenStack request id (req-<uuid>, handed to the
+    # function); the request id of the execution whose calls caused its
+    # event (None: no execution of ours did); and how many executions
+    # precede it in that chain (0 for a root, None before version 7).
+    request_id: orm.Mapped[str | None] = orm.mapped_column(sa.String(64))
+    cause: orm.Mapped[str | None] = orm.mapped_column(sa.String(64))
+    depth: orm.Mapped[int | None] = orm.mapped_column(sa.Integer)
 
 
 class AttemptRow(Base):

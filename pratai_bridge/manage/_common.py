@@ -77,7 +77,8 @@ def journal(conf: cfg.ConfigOpts, write: bool = False
     """
     from pratai_bridge.journal import Journal
     from pratai_bridge.journal import migrations
-    opened = Journal(conf.journal.connection)
+    opened = Journal(conf.journal.connection,
+                     conf.dispatcher.max_chain_depth)
     try:
         opened.start(upgrade=write)
     except migrations.SchemaVersionError as exc:

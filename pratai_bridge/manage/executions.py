@@ -16,7 +16,7 @@ from pratai_bridge.manage import _common
 #: The statuses an execution can have (journal.EXECUTION_STATUSES, kept
 #: here so that parsing a listing's arguments imports no SQLAlchemy; a
 #: test checks they agree).
-STATUSES = ('pending', 'running', 'succeeded', 'dead')
+STATUSES = ('pending', 'running', 'succeeded', 'dead', 'loop')
 
 COLUMNS = ('id', 'function', 'subscription', 'status', 'event_type',
            'message_id', 'created_at')
@@ -32,7 +32,11 @@ SHOW_COLUMNS = ('id', 'status', 'outcome', 'error_code', 'function',
                 'created_at', 'started_at', 'finished_at', 'duration', 'warm',
                 'build_wait', 'next_attempt_at', 'updated_at', 'owner',
                 'lease_until', 'replay', 'replay_of', 'seq', 'attempts_base',
-                'retried_at', 'error', 'result', 'logs', 'attempt_history')
+                'retried_at', 'request_id', 'cause', 'depth', 'error',
+                'result', 'logs', 'attempt_history')
+#: What ``show`` adds after them: the loop guard's causal chain (root
+#: first, this execution last) and the executions it caused.
+CHAIN_COLUMNS = ('chain', 'caused')
 #: What a table shows of each attempt.
 ATTEMPT_FIELDS = ('number', 'bridge', 'started_at', 'ended_at', 'outcome',
                   'error_code', 'error', 'details')
@@ -43,6 +47,24 @@ class JSONColumn(columns.FormattableColumn):
 
     def human_readable(self):
         return json.dumps(self._value, sort_keys=True)
+
+
+class ChainColumn(columns.FormattableColumn):
+    """A causal chain: one ``id subscription status event_type (message)
+    request`` per line in a table, the list itself with ``-f json``."""
+
+    def human_readable(self):
+        return '\n'.join(
+            f"{link['id']} {link['subscription']} {link['status']} "
+            f"{link['event_type']} ({link['message_id']}) "
+            f"{link['request_id']}" for link in self._value)
+
+
+def _link(execution):
+    """One step of a chain, as ``executions show`` prints it."""
+    return {key: getattr(execution, key) for key in (
+        'id', 'subscription', 'function', 'status', 'event_type',
+        'message_id', 'request_id', 'cause', 'depth')}
 
 
 class AttemptsColumn(columns.FormattableColumn):
@@ -112,7 +134,11 @@ class Show(show.ShowOne):
             if execution is None:
                 raise _common.CommandError(f'no execution {parsed_args.id}')
             history = journal.attempts([execution.id])[execution.id]
-        return SHOW_COLUMNS, _values(execution, history)
+            up, down = journal.chain(execution.id)
+        return SHOW_COLUMNS + CHAIN_COLUMNS, [
+            *_values(execution, history),
+            ChainColumn([_link(e) for e in up]),
+            ChainColumn([_link(e) for e in down])]
 
 
 class Retry(command.Command):

@@ -12,7 +12,7 @@ from pratai_bridge.runners.base import RunnerError
 __all__ = ['RUNTIME_FILES', 'runtime_digest', 'runtime_directory']
 
 #: the files of the runtime, what an image built from it depends on
-RUNTIME_FILES = ('Dockerfile', 'pratai_runtime.py')
+RUNTIME_FILES = ('Dockerfile', 'pratai_runtime.py', 'pratai_openstack.py')
 # Where setup.cfg's data_files install runtimes/python, under a prefix.
 _INSTALLED = ('share', 'pratai-bridge', 'runtimes', 'python')
 

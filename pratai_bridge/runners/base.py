@@ -133,6 +133,14 @@ class Runner(abc.ABC):
         line saying what to change. Called before the bridge starts and
         by ``config check``; may block on I/O. Optional."""
 
+    def probe(self) -> None:  # noqa: B027
+        """Raise RunnerError when the runner cannot run anything now (its
+        engine does not answer). ``GET /healthz`` calls it, so it must be
+        cheap (one ping, no build) and must not block long; unlike
+        :meth:`check`, it judges no configuration. Optional: the default
+        has nothing to probe.
+        """
+
     def close(self) -> None:  # noqa: B027
         """Release what the runner keeps between runs (warm processes,
         connections); called once, when the bridge stops. Optional."""

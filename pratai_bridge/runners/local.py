@@ -99,6 +99,17 @@ class LocalRunner(base.Runner):
     def ready(self, function: Function) -> bool:
         return (self.root / function.sha256 / '.ready').exists()
 
+    def probe(self) -> None:
+        """Its directory (or the nearest parent that exists, where it
+        will be made) is writable: prepare() needs it."""
+        where = self.root
+        while not where.exists() and where != where.parent:
+            where = where.parent
+        if not (where.is_dir() and os.access(where, os.W_OK | os.X_OK)):
+            raise base.RunnerError(f'{where} is not a writable directory: '
+                                   '[runner] local_directory cannot be '
+                                   'made there')
+
     def forget(self, function: Function) -> None:
         directory = self.root / function.sha256
         with _os_errors(f'{function.ref}: cannot forget {directory}'), \

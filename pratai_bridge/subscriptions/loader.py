@@ -26,6 +26,7 @@ import stevedore
 import yaml
 
 from pratai_bridge import _gc
+from pratai_bridge.events.model import ENRICHMENT_KEYS
 from pratai_bridge.filters import combinators
 from pratai_bridge.filters.base import Filter
 from pratai_bridge.filters.base import show
@@ -210,8 +211,10 @@ def _parse_file(path: str, content: bytes,
             continue  # The schema errors say so.
         node = _yaml.node_at(sequence, [index])
         origin = f'{path}:{_yaml.line(node)}'
-        built, filter_problems = _filters(item, node, _Label(data, index),
-                                          filters)
+        label = _Label(data, index)
+        built, filter_problems = _filters(item, node, label, filters)
+        if 'enrich' in item:
+            filter_problems.extend(_enrich_problems(item, node, label))
         found.extend(filter_problems)
         valid = index not in broken and not filter_problems
         kept.append(_Item(
@@ -336,6 +339,20 @@ def _combinator(name: str, argument: Any, where: _Where, label: _Label,
         argument, [child for child in built if child is not None])
 
 
+def _enrich_problems(item: Mapping[str, Any], node: yaml.Node,
+                     label: _Label) -> _Found:
+    """A problem for each name in ``enrich`` that no enricher has (the
+    schema reports a list that is not one of strings)."""
+    names = item.get('enrich')
+    found: _Found = []
+    for index, name in enumerate(names if isinstance(names, list) else ()):
+        if isinstance(name, str) and name not in ENRICHMENT_KEYS:
+            found.append((_yaml.line(_yaml.node_at(node, ['enrich', index])),
+                          f'{label}: unknown enricher {name!r}; known '
+                          f'enrichers: {", ".join(sorted(ENRICHMENT_KEYS))}'))
+    return found
+
+
 def _subscription(item: Mapping[str, Any], built: Sequence[Filter],
                   origin: str) -> Subscription:
     """A schema-valid item with its filters as a Subscription."""
@@ -345,4 +362,6 @@ def _subscription(item: Mapping[str, Any], built: Sequence[Filter],
     delivery = Delivery(**settings)
     return Subscription(name=item['name'], function=item['function'],
                         filters=tuple(built), project=item.get('project'),
-                        delivery=delivery, origin=origin)
+                        delivery=delivery, origin=origin,
+                        enrich=tuple(item.get('enrich', ())),
+                        credential=item.get('credential'))

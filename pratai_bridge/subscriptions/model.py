@@ -27,6 +27,10 @@ class Subscription:
     """One rule: events passing every filter and ``project`` run ``function``.
 
     ``origin`` is ``file:line`` of the rule, for messages and the CLI.
+    ``enrich`` names what the bridge looks up before matching the event
+    for it (``server``: see :mod:`pratai_bridge.enrich`); ``credential``
+    names the ``[credential:NAME]`` whose project-scoped token each run
+    of the function gets (see :mod:`pratai_bridge.credentials`).
     """
 
     name: str
@@ -35,6 +39,8 @@ class Subscription:
     project: str | None = None
     delivery: Delivery = Delivery()
     origin: str = ''
+    enrich: tuple[str, ...] = ()
+    credential: str | None = None
 
 
 @dataclasses.dataclass(frozen=True)

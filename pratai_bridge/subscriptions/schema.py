@@ -11,6 +11,8 @@
           - pattern: {payload: {state: [active]}}
         delivery: {max_attempts: 3, timeout: 30, concurrency: 4,
                    max_age: 86400, ordered: false}  # optional
+        enrich: [server]              # optional: looked up before matching
+        credential: autoscaler        # optional: [credential:autoscaler]
 
 The schema checks the shape; what a filter's spec means is checked by the
 filter plugin itself (see :mod:`pratai_bridge.filters`), and which filter
@@ -93,6 +95,11 @@ def schema() -> dict[str, Any]:
                         'items': {'$ref': '#/$defs/filter'},
                     },
                     'delivery': _delivery(),
+                    # Which names exist is the loader's check (its error
+                    # lists them); the schema checks the shape.
+                    'enrich': {'type': 'array', 'uniqueItems': True,
+                               'items': {'type': 'string'}},
+                    'credential': _name(),
                 },
             },
             # One key, the plugin name; its value is the plugin's spec.
@@ -116,7 +123,8 @@ def _item_validator() -> jsonschema.protocols.Validator:
 
 
 _NAME = re.compile(NAME_RULE[1:-1])
-_KEYS = frozenset(('name', 'function', 'project', 'filters', 'delivery'))
+_KEYS = frozenset(('name', 'function', 'project', 'filters', 'delivery',
+                   'enrich', 'credential'))
 
 
 def _conforms(item: Any) -> bool:
@@ -145,6 +153,14 @@ def _conforms(item: Any) -> bool:
     for spec in filters:
         if spec.__class__ is not dict or len(spec) != 1:
             return False
+    enrich = item.get('enrich', [])
+    if (enrich.__class__ is not list
+            or any(name.__class__ is not str for name in enrich)
+            or len(set(enrich)) != len(enrich)):
+        return False
+    credential = item.get('credential', 'x')
+    if credential.__class__ is not str or _NAME.fullmatch(credential) is None:
+        return False
     delivery = item.get('delivery', {})
     if delivery.__class__ is not dict:
         return False

@@ -133,6 +133,9 @@ def _load_main(handler, function_dir, deps_dir):
     sys.path.insert(0, os.path.abspath(function_dir))
     if deps_dir and os.path.isdir(deps_dir):
         site.addsitedir(deps_dir)  # .pth files of the deps are honoured
+    # Last, so it shadows nothing: the helpers beside the runtime
+    # (pratai_openstack: a keystoneauth1 session from the payload).
+    sys.path.append(os.path.dirname(os.path.abspath(__file__)))
     try:
         module = importlib.import_module(handler)
     except ModuleNotFoundError as exc:

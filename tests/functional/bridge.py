@@ -22,13 +22,16 @@ class Bridge:
     """A configured bridge: its files, its daemon, its admin CLI."""
 
     def __init__(self, root: pathlib.Path, extra_conf: str = '',
-                 transport_url: str = rabbit.URL) -> None:
+                 transport_url: str = rabbit.URL,
+                 pool: str | None = None) -> None:
         """``transport_url``: another broker (a private one, see
-        :mod:`tests.functional.private_services`)."""
+        :mod:`tests.functional.private_services`); ``pool``: consume
+        through another bridge's pool (competing consumers) rather than
+        a pool of this bridge's own."""
         self.root = root
         #: environment variables the daemon and CLI get on top of ours
         self.env: dict[str, str] = {}
-        self.pool = rabbit.new_pool()
+        self.pool = pool or rabbit.new_pool()
         self.subscriptions = root / 'subscriptions.d'
         self.subscriptions.mkdir(parents=True, exist_ok=True)
         self.log = root / 'bridge.log'
@@ -49,6 +52,7 @@ directory = {self.subscriptions}
 {extra_conf}
 """)
         self.process: subprocess.Popen | None = None
+        self.starts = 0
 
     @property
     def queues(self) -> list[str]:
@@ -65,7 +69,9 @@ directory = {self.subscriptions}
                  str(self.conf)],
                 stdout=subprocess.DEVNULL, stderr=stderr,
                 env=dict(os.environ, **self.env))
-        self.wait_for_log('pratai-bridge started', timeout)
+        # A restart appends to the same log: wait for one more start.
+        self.starts += 1
+        self.wait_for_log('pratai-bridge started', timeout, self.starts)
 
     def log_text(self) -> str:
         return self.log.read_text() if self.log.exists() else ''

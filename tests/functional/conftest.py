@@ -33,9 +33,9 @@ def make_bridge(tmp_path, publisher):
     made = []
 
     def make(extra_conf: str = '', name: str = 'bridge',
-             transport_url: str = rabbit.URL):
+             transport_url: str = rabbit.URL, pool: str | None = None):
         made.append(bridge_mod.Bridge(tmp_path / name, extra_conf,
-                                      transport_url))
+                                      transport_url, pool))
         return made[-1]
 
     yield make

@@ -67,7 +67,8 @@ class Ingress:
         if journal_url is None:
             self.journal.start()
         self.metrics = Metrics()
-        self.pipeline = make_pipeline(self.conf, self.journal)
+        self.pipeline = make_pipeline(self.conf, self.journal,
+                                      metrics=self.metrics)
         self.server = ingress.build(self.conf, self.pipeline, self.metrics,
                                     checks or {})
         self.server.start()

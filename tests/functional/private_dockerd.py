@@ -1,10 +1,13 @@
 """A private Docker engine for tests that stop and restart one.
 
 Never the shared dockerd: this one has its own socket, data root, exec
-root (so its own containerd), pid file and containerd namespace, no bridge
-network (``--bridge=none``) and no iptables rules, all under a short
-directory of its own, which is removed when it stops. Stopped by its pid,
-always (:meth:`PrivateDockerd.close`, in the caller's ``finally``).
+root (so its own containerd), pid file and containerd namespace, a bridge
+interface of its own (``pdk-<hex>``, removed when it closes) and no
+iptables rules, all under a short directory of its own, which is removed
+when it stops. Not ``--bridge=none``: dockerd 20.10 then deletes the
+host's docker0 as it starts, cutting the shared engine's bridge network.
+Stopped by its pid, always (:meth:`PrivateDockerd.close`, in the
+caller's ``finally``).
 """
 
 import os
@@ -31,12 +34,18 @@ class PrivateDockerd:
         self.socket = self.root / 'docker.sock'
         self.url = f'unix://{self.socket}'
         self.namespace = f'pratai-test-{uuid.uuid4().hex[:8]}'
+        # At most 15 bytes, as every interface name.
+        self.bridge = f'pdk-{uuid.uuid4().hex[:8]}'
         self.process: subprocess.Popen | None = None
 
     def start(self, timeout: float = 60) -> None:
         """Start (or start again, on the same data) and wait until it
         answers."""
         import docker
+        if not pathlib.Path(f'/sys/class/net/{self.bridge}').exists():
+            subprocess.run(['ip', 'link', 'add', self.bridge, 'type',
+                            'bridge'], check=True, capture_output=True,
+                           timeout=30)
         log = open(self.root / 'dockerd.log', 'ab')  # noqa: SIM115
         self.process = subprocess.Popen(
             ['dockerd', '--host', self.url,
@@ -45,7 +54,7 @@ class PrivateDockerd:
              '--pidfile', str(self.root / 'docker.pid'),
              '--containerd-namespace', self.namespace,
              '--containerd-plugins-namespace', f'{self.namespace}-plugins',
-             '--bridge=none', '--iptables=false', '--ip-masq=false',
+             '--bridge', self.bridge, '--iptables=false', '--ip-masq=false',
              '--ip-forward=false'],
             stdin=subprocess.DEVNULL, stdout=log, stderr=log,
             start_new_session=True)
@@ -101,6 +110,8 @@ class PrivateDockerd:
                 subprocess.run(['umount', '-l', mount], check=False,
                                capture_output=True)
             shutil.rmtree(self.root, ignore_errors=True)
+            subprocess.run(['ip', 'link', 'del', self.bridge], check=False,
+                           capture_output=True, timeout=30)
 
 
 def _mounts_under(root: pathlib.Path) -> list[str]:

@@ -2,7 +2,7 @@
 
 The shared services are never stopped, restarted or disconnected: other
 sessions use them. A fault test starts its own server here, on its own
-port, data directory and (RabbitMQ) node name, all on 127.0.0.1, breaks
+free port, data directory and (RabbitMQ) node name, all on 127.0.0.1, breaks
 that one, and stops it by pid when it is done, even when it fails::
 
     with PrivateRabbit() as broker:
@@ -27,10 +27,14 @@ import uuid
 
 from tests.functional.unavailable import unavailable
 
-#: Ports of the private servers; one fault test at a time uses each.
-RABBIT_PORT = int(os.environ.get('PRATAI_FAULT_RABBIT_PORT', '5673'))
-RABBIT_DIST_PORT = RABBIT_PORT + 20000
-POSTGRES_PORT = int(os.environ.get('PRATAI_FAULT_POSTGRES_PORT', '5442'))
+
+
+def _free_port() -> int:
+    """A port nothing listens on now: sessions of other worktrees run
+    fault tests at the same time, so no fixed port is safe."""
+    with socket.socket() as sock:
+        sock.bind(('127.0.0.1', 0))
+        return sock.getsockname()[1]
 
 
 def _port_open(port: int) -> bool:
@@ -64,13 +68,14 @@ def _kill_group(process: subprocess.Popen, timeout: float = 30) -> None:
 class PrivateRabbit:
     """A RabbitMQ node of our own: ``pratai-fault-XXXX@localhost``."""
 
-    def __init__(self, port: int = RABBIT_PORT) -> None:
+    def __init__(self, port: int | None = None) -> None:
         if shutil.which('rabbitmq-server') is None:
             unavailable('rabbitmq-server is not installed')
         self.root = _private_dir('rabbit')
-        self.port = port
+        self.port = port or _free_port()
+        self.dist_port = _free_port()
         self.node = f'pratai-fault-{uuid.uuid4().hex[:6]}@localhost'
-        self.url = f'rabbit://guest:guest@127.0.0.1:{port}/'
+        self.url = f'rabbit://guest:guest@127.0.0.1:{self.port}/'
         self._process: subprocess.Popen | None = None
 
     def _env(self) -> dict[str, str]:
@@ -80,7 +85,7 @@ class PrivateRabbit:
             os.environ, RABBITMQ_NODENAME=self.node,
             RABBITMQ_NODE_IP_ADDRESS='127.0.0.1',
             RABBITMQ_NODE_PORT=str(self.port),
-            RABBITMQ_DIST_PORT=str(RABBIT_DIST_PORT),
+            RABBITMQ_DIST_PORT=str(self.dist_port),
             ERL_EPMD_ADDRESS='127.0.0.1',
             RABBITMQ_MNESIA_BASE=str(self.root / 'mnesia'),
             RABBITMQ_LOG_BASE=str(self.root / 'log'),
@@ -197,11 +202,11 @@ class PrivatePostgres:
     cluster belongs to the ``postgres`` user, and so does its directory.
     """
 
-    def __init__(self, port: int = POSTGRES_PORT) -> None:
+    def __init__(self, port: int | None = None) -> None:
         self.root = _private_dir('postgres')
-        self.port = port
+        self.port = port or _free_port()
         self.data = self.root / 'data'
-        self.url = (f'postgresql+psycopg2://postgres@127.0.0.1:{port}/'
+        self.url = (f'postgresql+psycopg2://postgres@127.0.0.1:{self.port}/'
                     'postgres')
         self._user = 'postgres' if os.geteuid() == 0 else None
         self._process: subprocess.Popen | None = None

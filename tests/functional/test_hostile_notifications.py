@@ -12,8 +12,8 @@ import json
 import time
 import uuid
 
-from pratai_bridge.journal import Journal
 from tests.functional import rabbit
+from tests.functional.test_daemon import _journal
 
 SUBSCRIPTIONS = """
 subscriptions:
@@ -82,12 +82,6 @@ ODD = [
 
 def _id(body: bytes):
     return json.loads(json.loads(body)['oslo.message'])['message_id']
-
-
-def _journal(bridge) -> Journal:
-    journal = Journal(f'sqlite:///{bridge.root}/journal.sqlite')
-    journal.start()
-    return journal
 
 
 def test_hostile_bodies_never_stop_the_daemon(make_bridge, publisher):

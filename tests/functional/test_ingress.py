@@ -292,7 +292,7 @@ subscriptions:
         ('on-alarm', 'alarm.update')]
     health_answer = requests.get(url + '/healthz', timeout=30).json()
     assert health_answer == {'status': 'ok', 'checks': {
-        'journal': 'ok', 'transport': 'ok'}}
+        'journal': 'ok', 'runner': 'ok', 'transport': 'ok'}}
     text = requests.get(url + '/metrics', timeout=30).text
     assert 'pratai_journal_rows{kind="events"}' in text
     assert 'pratai_http_requests_total{code="202",route="/v1/aodh"} 1.0' in (

@@ -105,7 +105,7 @@ def test_sigkill_with_a_thousand_notifications_in_flight(make_bridge,
     assert cut_short and at_kill.get('succeeded', 0) < count
     bridge.start()
     _wait(lambda: _statuses(bridge).get('succeeded', 0) == count,
-          'every execution', 110, bridge)
+          'every execution', 180, bridge)
     executions = bridge.manage_json('executions', 'list', '--subscription',
                                     'counted')
     _check_exactly_once(executions, count, cut_short)

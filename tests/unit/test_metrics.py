@@ -14,7 +14,8 @@ NAMES = {
 }
 
 
-def _samples(metrics):
+def metric_samples(metrics):
+    """{(sample name, sorted labels): value} of one scrape."""
     return {(s.name, tuple(sorted(s.labels.items()))): s.value
             for family in text_string_to_metric_families(
                 metrics.render().decode())
@@ -39,7 +40,7 @@ def test_helpers_record():
     metrics.loop_stopped('on-create')
     metrics.set_backlog({'pratai-bridge.nova': 7})
     metrics.set_journal_rows({'events': 3, 'pending': 1})
-    samples = _samples(metrics)
+    samples = metric_samples(metrics)
     assert samples[('pratai_notifications_received_total', (
         ('event_type', 'instance.create.end'), ('source', 'nova')))] == 1
     assert samples[('pratai_notifications_parked_total', (
@@ -61,7 +62,7 @@ def test_label_values_are_bounded():
     metrics = Metrics(max_label_values=2)
     for event_type in ('a', 'b', 'c', 'd', 'a'):
         metrics.notification_received('nova', event_type)
-    samples = _samples(metrics)
+    samples = metric_samples(metrics)
     by_type = {dict(labels)['event_type']: value
                for (name, labels), value in samples.items()
                if name == 'pratai_notifications_received_total'}
@@ -86,4 +87,42 @@ def test_two_bridges_do_not_share_counts():
     one, two = Metrics(), Metrics()
     one.matched('x')
     assert ('pratai_matches_total', (('subscription', 'x'),)) not in (
-        _samples(two))
+        metric_samples(two))
+
+
+class _Received:
+    def __init__(self, exchange, event_type, timestamp=None):
+        self.exchange, self.event_type = exchange, event_type
+        self.timestamp = timestamp
+
+
+def test_a_journaled_batch_is_counted_once_per_kind():
+    metrics = Metrics()
+    created = _Received('nova', 'instance.create.end',
+                        '2026-11-28T03:02:28.000000Z')
+    bad = _Received('nova', None)
+    naive = _Received('swift', 'objectstore.http.request',
+                      '2026-11-28 03:02:29')
+    epoch = 1795834950.0  # 2026-11-28T03:02:30Z
+    metrics.journaled([created, created, bad, naive], [bad],
+                      [created, naive, _Received('nova', 'x', 'not a time')],
+                      ['on-create', 'on-create', 'audit'], now=epoch)
+    samples = metric_samples(metrics)
+    assert samples[('pratai_notifications_received_total', (
+        ('event_type', 'instance.create.end'), ('source', 'nova')))] == 2
+    assert samples[('pratai_notifications_received_total', (
+        ('event_type', 'unknown'), ('source', 'nova')))] == 1
+    assert samples[('pratai_notifications_parked_total', (
+        ('event_type', 'unknown'), ('source', 'nova')))] == 1
+    assert samples[('pratai_matches_total', (
+        ('subscription', 'on-create'),))] == 2
+    assert samples[('pratai_matches_total', (('subscription', 'audit'),))
+                   ] == 1
+    # Intake: 2 s for nova, 1 s for swift (a time without a zone is
+    # UTC); the event whose time cannot be read is not observed.
+    assert samples[('pratai_intake_duration_seconds_sum', (
+        ('source', 'nova'),))] == 2.0
+    assert samples[('pratai_intake_duration_seconds_count', (
+        ('source', 'nova'),))] == 1
+    assert samples[('pratai_intake_duration_seconds_sum', (
+        ('source', 'swift'),))] == 1.0

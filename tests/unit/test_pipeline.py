@@ -9,8 +9,10 @@ from pratai_bridge.filters.base import Filter
 from pratai_bridge.filters.event_type import EventTypeFilter
 from pratai_bridge.journal import Journal
 from pratai_bridge.matcher import Matcher
+from pratai_bridge.metrics import Metrics
 from pratai_bridge.pipeline import Pipeline
 from pratai_bridge.subscriptions.model import Subscription
+from tests.unit.test_metrics import metric_samples
 
 CREATED = Subscription(name='created', function='hello', filters=(
     EventTypeFilter('compute.instance.create.end'),))
@@ -149,3 +151,45 @@ class _AwayJournal:
 def test_a_journal_that_is_away_fails_the_batch():
     with pytest.raises(sa.exc.OperationalError):
         _pipeline(_AwayJournal()).handle([_notification(0)])
+
+
+def test_metrics_count_a_committed_batch(journal):
+    metrics = Metrics()
+    bad = Notification(exchange='swift', priority='info',
+                       publisher_id='ceilometermiddleware',
+                       event_type='objectstore.http.request',
+                       payload='not a CADF event',
+                       metadata={'message_id': 'm-bad', 'timestamp': None})
+    other = Notification(exchange='nova', priority='info',
+                         publisher_id='compute.host1',
+                         event_type='compute.instance.delete.end',
+                         payload={'instance_id': 'i-9', 'tenant_id': 'p1'},
+                         metadata={'message_id': 'm-9', 'timestamp': None})
+    pipeline = Pipeline(Normalizers(), Matcher([CREATED]), journal,
+                        metrics=metrics)
+    pipeline.handle([_notification(1), _notification(2), bad, other])
+    samples = metric_samples(metrics)
+    assert {(dict(labels)['source'], dict(labels)['event_type']): value
+            for (name, labels), value in samples.items()
+            if name == 'pratai_notifications_received_total'} == {
+        ('nova', 'compute.instance.create.end'): 2,
+        ('nova', 'compute.instance.delete.end'): 1,
+        ('swift', 'objectstore.http.request'): 1}
+    assert samples[('pratai_notifications_parked_total', (
+        ('event_type', 'objectstore.http.request'), ('source', 'swift')))
+    ] == 1
+    assert samples[('pratai_matches_total', (('subscription', 'created'),))
+                   ] == 2
+    # Every journaled event (matched or not) has its intake observed.
+    assert samples[('pratai_intake_duration_seconds_count', (
+        ('source', 'nova'),))] == 3
+
+
+def test_a_batch_the_journal_cannot_take_is_not_counted():
+    metrics = Metrics()
+    pipeline = Pipeline(Normalizers(), Matcher([CREATED]), _AwayJournal(),
+                        metrics=metrics)
+    with pytest.raises(sa.exc.OperationalError):
+        pipeline.handle([_notification(1)])
+    assert not [name for (name, _), value in metric_samples(metrics).items()
+                if name == 'pratai_notifications_received_total']

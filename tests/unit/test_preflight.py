@@ -140,6 +140,28 @@ def test_offline_skips_a_remote_store_but_not_a_local_one(setup):
             ] == [True, True]
 
 
+def test_a_credential_not_configured_stops_the_start(setup):
+    make, subscriptions = setup
+    (subscriptions / '30-cred.yaml').write_text(
+        'subscriptions:\n  - name: tagger\n    function: hello\n'
+        '    credential: autoscaler\n')
+    with pytest.raises(preflight.StartupError) as raised:
+        preflight.before_start(make())
+    (problem,) = raised.value.errors
+    assert problem.path.endswith('30-cred.yaml') and problem.line == 2
+    assert problem.message == (
+        "subscription 'tagger': credential 'autoscaler' is not in "
+        '[credentials] names (none)')
+    configured = make('[credentials]\nnames = autoscaler\n'
+                      '[credential:autoscaler]\n'
+                      'auth_type = v3applicationcredential\n'
+                      'auth_url = http://127.0.0.1:5000/v3\n'
+                      'application_credential_id = i\n'
+                      'application_credential_secret = s\n')
+    assert [p for p in preflight.before_start(configured)
+            if 'credential' in p.message] == []
+
+
 TENANCY = """\
 subscriptions:
   - name: a-runs-a

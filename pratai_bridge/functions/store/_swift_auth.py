@@ -26,7 +26,8 @@ from oslo_config import cfg
 from pratai_bridge import keystone
 from pratai_bridge.conf import store as store_conf
 
-__all__ = ['TEMPAUTH', 'TempAuth', 'TempAuthLoader', 'load_session']
+__all__ = ['LOADERS', 'TEMPAUTH', 'TempAuth', 'TempAuthLoader',
+           'load_session']
 
 TEMPAUTH = 'tempauth'
 
@@ -95,6 +96,10 @@ class TempAuthLoader(ks_loading.BaseLoader[TempAuth]):
         ]
 
 
+#: the plugins keystoneauth1 lacks, for keystone.Sessions(loaders=...)
+LOADERS: dict[str, ks_loading.BaseLoader[Any]] = {TEMPAUTH: TempAuthLoader()}
+
+
 def load_session(conf: cfg.ConfigOpts,
                  group: str = store_conf.SWIFT_GROUP) -> ks_session.Session:
     """The session of ``group``; raises keystoneauth1 errors if misset.
@@ -105,5 +110,5 @@ def load_session(conf: cfg.ConfigOpts,
     request.
     """
     return keystone.load_session(
-        conf, group, loaders={TEMPAUTH: TempAuthLoader()},
+        conf, group, loaders=LOADERS,
         default_timeout=store_conf.DEFAULT_TIMEOUT)

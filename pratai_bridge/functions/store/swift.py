@@ -48,6 +48,7 @@ from oslo_config import cfg
 from swiftclient import client as swift_client
 from swiftclient import exceptions as swift_exc
 
+from pratai_bridge import keystone
 from pratai_bridge.conf import store as store_conf
 from pratai_bridge.functions import spec as spec_mod
 from pratai_bridge.functions import names
@@ -72,12 +73,20 @@ _RETRYABLE_STATUS = (408, 429, 498, 499)
 class SwiftStore(base.Store):
     """Function zips in a Swift container, one object per version."""
 
-    def __init__(self, conf: cfg.ConfigOpts) -> None:
+    #: load_store hands it the process's keystone.Sessions
+    takes_sessions = True
+
+    def __init__(self, conf: cfg.ConfigOpts,
+                 sessions: keystone.Sessions | None = None) -> None:
+        """``sessions``: the process's, so that [swift]'s token is the
+        one every group sharing its auth section uses."""
         super().__init__(conf)
         self.container = conf.store.container
         try:
             # Builds the auth plugin and session; connects to nothing.
-            self._session = _swift_auth.load_session(conf)
+            self._session = (sessions.get(store_conf.SWIFT_GROUP)
+                             if sessions is not None
+                             else _swift_auth.load_session(conf))
         except (ks_exc.ClientException, cfg.Error) as exc:
             raise base.StoreError(f'[swift] configuration: {exc}') from exc
         #: per-thread swiftclient Connection (see the module docstring)

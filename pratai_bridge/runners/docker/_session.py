@@ -29,6 +29,7 @@ from docker import errors as docker_errors
 from docker.utils import socket as docker_socket
 
 from pratai_bridge.runners import _result
+from pratai_bridge.runners.docker import _attach
 
 __all__ = ['Reply', 'Session']
 
@@ -84,6 +85,7 @@ class Session:
         # Blocking reads: the session idles between invocations for as
         # long as the pool keeps it, well past any socket timeout.
         self._raw.settimeout(None)
+        self._duplex = _attach.Duplex(self._raw)
         self._changed = threading.Condition()
         # Guarded by _changed: the invocation in progress, where its end
         # marker search stands, what stderr carried between invocations,
@@ -165,7 +167,7 @@ class Session:
                 # A blocking send of more than there is room for would
                 # wait for the reader: at most what a writable socket
                 # surely has room for.
-                view = view[self._raw.send(view[:_CHUNK]):]
+                view = view[self._duplex.send(view[:_CHUNK]):]
         except OSError as exc:  # it ended already: the wait will tell
             LOG.debug('Container %s took no request: %s', self.container[:12],
                       exc)
@@ -208,8 +210,7 @@ class Session:
 
     def _read(self) -> None:
         try:
-            for stream, chunk in docker_socket.frames_iter(self._sock,
-                                                           tty=False):
+            for stream, chunk in self._duplex.frames():
                 with self._changed:
                     if stream == docker_socket.STDOUT:
                         self._on_stdout(chunk)

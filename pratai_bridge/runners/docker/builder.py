@@ -49,6 +49,7 @@ from pratai_bridge.runners._runtime import runtime_directory
 from pratai_bridge.runners.base import BuildFailed
 from pratai_bridge.runners.base import RunnerError
 from pratai_bridge.runners.docker import _base
+from pratai_bridge.runners.docker import _connect
 from pratai_bridge.runners.docker._engine import docker_errors_as_runner_errors
 from pratai_bridge.runners.docker import _context
 from pratai_bridge.runners.docker._dockerfile import DEPS_LABEL
@@ -84,6 +85,7 @@ class Builder:
 
     def __init__(self, conf: cfg.ConfigOpts) -> None:
         self.conf = conf
+        _connect.check(conf)  # a misset engine stops the start
         self._client: docker.DockerClient | None = None
         self._client_lock = threading.Lock()
         # Guards _digest; _build_lock: one runtime image build at a time.
@@ -97,16 +99,9 @@ class Builder:
         """The engine's low-level API; connects on first use."""
         with self._client_lock:
             if self._client is None:
-                options = self.conf.builder
                 with docker_errors_as_runner_errors(
                         'cannot reach the Docker engine'):
-                    if options.docker_url:
-                        self._client = docker.DockerClient(
-                            base_url=options.docker_url,
-                            timeout=options.docker_timeout)
-                    else:
-                        self._client = docker.from_env(
-                            timeout=options.docker_timeout)
+                    self._client = _connect.client(self.conf)
             return self._client.api
 
     def close(self) -> None:

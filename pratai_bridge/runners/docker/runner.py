@@ -123,6 +123,12 @@ class DockerRunner(base.Runner):
                 'it and add it to the engine\'s "runtimes" (daemon.json), '
                 'or unset the option')
 
+    def probe(self) -> None:
+        """The engine answers a ping."""
+        with docker_errors_as_runner_errors('the Docker engine does not '
+                                            'answer'):
+            self.builder.api.ping()
+
     def run(self, function: Function, payload: dict[str, Any],
             limits: base.Limits,
             context: base.RunContext = base.NO_CONTEXT) -> base.Outcome:

@@ -8,8 +8,15 @@ import threading
 import time
 
 import pytest
+
+from pratai_bridge.metrics import Metrics
+from tests.unit.test_metrics import metric_samples
 from oslo_config import cfg
 
+from pratai_bridge import chain
+from pratai_bridge.credentials import CredentialError
+from pratai_bridge.credentials import CredentialUnavailable
+from pratai_bridge.credentials import Handoff
 from pratai_bridge.conf import dispatcher as dispatcher_conf
 from pratai_bridge.conf import runner as runner_conf
 from pratai_bridge.dispatch import Dispatcher
@@ -175,10 +182,12 @@ class Harness:
         self.subscriptions = {
             'on-create': Subscription(name='on-create', function='hello')}
         self.dispatcher = None
+        self.metrics = Metrics()
 
-    def start(self):
+    def start(self, handoff=None):
         self.dispatcher = Dispatcher(self.conf, self.journal, self.store,
-                                     self.runner, lambda: self.subscriptions)
+                                     self.runner, lambda: self.subscriptions,
+                                     metrics=self.metrics, handoff=handoff)
         self.dispatcher.start()
         return self.dispatcher
 
@@ -228,12 +237,44 @@ def test_success(harness):
                                     None, 'ran\n', 0.5)
     ((ref, payload, limits),) = harness.runner.calls
     assert ref == 'hello:7'
-    assert payload == dict(_event(1).as_document(), subscription='on-create')
+    assert payload == dict(
+        _event(1).as_document(), subscription='on-create',
+        request_id=chain.request_id(_event(1).message_id, 'on-create'))
     assert limits == Limits(memory_mb=256, timeout_s=5, network=True)
     assert harness.runner.prepared == [('hello:7', b'zip of hello:7')]
     # The run is marked with this bridge and the execution.
     assert harness.runner.contexts == [
         RunContext(bridge=harness.journal.owner(), execution=execution_id)]
+
+
+def test_metrics_count_attempts_and_final_statuses(harness):
+    harness.subscribe('on-create', max_attempts=2)
+    harness.store = FakeStore(_function(), _function('other'))
+    harness.subscribe('gone-function', function='nothing')
+    harness.runner.script = [
+        Outcome('failed', error='flaky', started_at=1.0, finished_at=1.25,
+                warm=False),
+        Outcome('succeeded', started_at=2.0, finished_at=2.5, warm=True)]
+    harness.start()
+    harness.finished(harness.record(1)[0])
+    harness.finished(harness.record(2, subscription='gone-function')[0])
+    samples = metric_samples(harness.metrics)
+    # One execution succeeded after two attempts; one ended in error
+    # without running (its function is missing): no start, no duration.
+    assert {labels: value for (name, labels), value in samples.items()
+            if name == 'pratai_executions_total'} == {
+        (('function', 'hello'), ('status', 'succeeded')): 1,
+        (('function', 'nothing'), ('status', 'dead')): 1}
+    assert samples[('pratai_starts_total', (
+        ('function', 'hello'), ('kind', 'cold')))] == 1
+    assert samples[('pratai_starts_total', (
+        ('function', 'hello'), ('kind', 'warm')))] == 1
+    assert samples[('pratai_execution_duration_seconds_count', (
+        ('function', 'hello'),))] == 2
+    assert samples[('pratai_execution_duration_seconds_sum', (
+        ('function', 'hello'),))] == 0.75
+    assert ('pratai_execution_duration_seconds_count', (
+        ('function', 'nothing'),)) not in samples
 
 
 def test_limits_take_the_shorter_timeout(harness):
@@ -643,3 +684,38 @@ def test_a_failing_sweep_does_not_stop_the_dispatcher(harness):
     harness.runner = _SweepingRunner(RunnerError('engine away'))
     harness.start()
     assert harness.finished(harness.record(1)[0]).status == 'succeeded'
+
+
+class RefusingBroker:
+    """A broker whose credential gives no token: ``error`` is raised."""
+
+    def __init__(self, error):
+        self.error = error
+
+    def token_for(self, name, timeout):
+        raise self.error
+
+
+def test_a_credential_refused_is_an_error_not_retried(harness):
+    harness.subscriptions['on-create'] = Subscription(
+        name='on-create', function='hello', credential='autoscaler')
+    harness.start(Handoff(RefusingBroker(CredentialError('wrong secret'))))
+    execution = harness.finished(harness.record(1)[0])
+    assert (execution.status, execution.outcome, execution.error_code,
+            execution.attempts) == ('dead', 'error', 'credential_refused', 1)
+    assert 'wrong secret' in execution.error
+    assert harness.runner.calls == []
+
+
+def test_keystone_away_is_retried(harness):
+    harness.subscriptions['on-create'] = Subscription(
+        name='on-create', function='hello', credential='autoscaler',
+        delivery=Delivery(max_attempts=2))
+    harness.start(Handoff(RefusingBroker(
+        CredentialUnavailable('keystone cannot be reached'))))
+    execution = harness.finished(harness.record(1)[0])
+    assert (execution.status, execution.outcome, execution.error_code,
+            execution.attempts) == ('dead', 'error',
+                                    'credential_unavailable', 2)
+    assert 'keystone cannot be reached' in execution.error
+    assert harness.runner.calls == []

@@ -48,7 +48,8 @@ def test_other_databases_are_refused():
 
 
 def test_statuses():
-    assert EXECUTION_STATUSES == ('pending', 'running', 'succeeded', 'dead')
+    assert EXECUTION_STATUSES == ('pending', 'running', 'succeeded', 'dead',
+                                  'loop')
 
 
 def test_empty_journal_counts_zero(journal):

@@ -207,3 +207,11 @@ def test_concurrent_claims_are_disjoint(journal_url, make_event, memory):
     assert len(claimed) == len(set(claimed)) == 200
     assert journal.counts()['running'] == 200
     journal.stop()
+
+
+def test_an_expired_lease_of_its_own_is_not_taken_back(journal, make_event,
+                                                      subscriptions):
+    _pending(journal, make_event, 1, subscriptions[0])
+    journal.claim(1, lease=0.0)  # its renewals failed for a whole lease
+    assert journal.stale_owners() == {}
+    assert journal.recover_running() == 0

@@ -127,7 +127,9 @@ def test_unversioned_journal_tables_are_refused(tmp_path):
 
 def test_schema_version_must_hold_one_row(journal_url, journal):
     journal.stop()
-    _sql(journal_url, 'INSERT INTO schema_version VALUES (7)')
+    # A second row, other than the one there.
+    _sql(journal_url, 'INSERT INTO schema_version VALUES '
+         f'({migrations.latest() + 1})')
     with pytest.raises(SchemaVersionError, match='2'):
         Journal(journal_url).start()
 

@@ -30,7 +30,10 @@ def test_indexes():
         'ix_executions_status': ['status'],
         'ix_executions_function': ['function'],
         'ix_executions_order': ['subscription', 'resource_id', 'status'],
-        'ix_executions_created_at': ['created_at']}
+        'ix_executions_created_at': ['created_at'],
+        'ix_executions_request_id': ['request_id'],
+        'ix_executions_cause': ['cause']}
+
     assert _indexes(models.EventRow.__table__) == {
         'ix_events_event_type': ['event_type'],
         'ix_events_received_at': ['received_at']}

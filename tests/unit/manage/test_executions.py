@@ -35,7 +35,8 @@ def app(tmp_path):
         logs='line 1\nline 2\n', started_at=5.0, finished_at=7.25), 4)
     journal.stop()
     conf = types.SimpleNamespace(
-        journal=types.SimpleNamespace(connection=url))
+        journal=types.SimpleNamespace(connection=url),
+        dispatcher=types.SimpleNamespace(max_chain_depth=4))
     return types.SimpleNamespace(conf=conf, stdout=io.StringIO(),
                                  stderr=io.StringIO(), options=None)
 
@@ -48,6 +49,7 @@ def _run(app, command, *argv):
 
 
 def test_show_columns_are_every_execution_field():
+    # ...and the loop guard's chain, read beside the execution.
     assert sorted(executions.SHOW_COLUMNS) == sorted(
         [f.name for f in dataclasses.fields(Execution)]
         + ['attempt_history'])
@@ -59,7 +61,11 @@ def test_statuses_are_the_journals():
 
 def test_show_json(app):
     shown = json.loads(_run(app, executions.Show, '1', '-f', 'json'))
-    assert list(shown) == list(executions.SHOW_COLUMNS)
+    assert list(shown) == list(executions.SHOW_COLUMNS
+                               + executions.CHAIN_COLUMNS)
+    # A root of no chain: itself alone, and nothing it caused.
+    assert [link['id'] for link in shown['chain']] == [1]
+    assert shown['caused'] == []
     assert {key: shown[key] for key in (
         'id', 'status', 'function', 'function_version', 'subscription',
         'message_id', 'attempts', 'duration', 'error', 'result', 'logs',
@@ -102,6 +108,8 @@ def test_list_json_has_the_fields_of_show(app):
     (listed,) = json.loads(_run(app, executions.List, '-f', 'json'))
     app.stdout = io.StringIO()
     shown = json.loads(_run(app, executions.Show, '1', '-f', 'json'))
+    for column in executions.CHAIN_COLUMNS:  # show's alone
+        del shown[column]
     assert listed == shown
 
 

@@ -253,3 +253,12 @@ def test_payload_and_result_bounds_hold_here_too(runner, conf):
     assert (outcome.status, outcome.error) == (
         base.FAILED, 'the result is larger than 1024 bytes ([runner] '
         'max_result_kb): not kept')
+
+
+def test_check_wants_a_directory_it_can_prepare_in(runner, tmp_path):
+    runner.root = tmp_path / 'not-yet' / 'made'
+    runner.probe()  # made on the first prepare: its parent will do
+    (tmp_path / 'a-file').write_text('')
+    runner.root = tmp_path / 'a-file' / 'runner'
+    with pytest.raises(base.RunnerError, match='a-file is not a writable'):
+        runner.probe()

@@ -157,7 +157,8 @@ class TestSchemaProblems:
             'a boolean (YAML reads yes, no, on, off, true and false as '
             'booleans: quote the value)',
             "s.yaml:8: subscription 'typo': unknown key 'fliters'; known "
-            'keys: delivery, filters, function, name, project',
+            'keys: credential, delivery, enrich, filters, function, name, '
+            'project',
             "s.yaml:10: subscription 'typo': delivery.timeout: must be from "
             '1 to 3600, got 0',
             "s.yaml:11: subscription 'typo': delivery: unknown key "
@@ -564,3 +565,41 @@ class TestFileCache:
         loader.load_files([one], manager(), cache)
         loader.load_files([], manager(), cache)
         assert cache._files == {}
+
+
+class TestEnrichAndCredential:
+    def test_read(self, tmp_path):
+        subscriptions, found = load(tmp_path, """
+            subscriptions:
+              - name: a
+                function: hello
+                enrich: [server]
+                credential: autoscaler
+              - name: b
+                function: hello
+            """)
+        assert found == []
+        assert [(s.enrich, s.credential) for s in subscriptions] == [
+            (('server',), 'autoscaler'), ((), None)]
+
+    def test_problems_at_their_lines(self, tmp_path):
+        found = problems(tmp_path, """
+            subscriptions:
+              - name: a
+                function: hello
+                enrich:
+                  - server
+                  - flavour
+              - name: b
+                function: hello
+                enrich: server
+              - name: c
+                function: hello
+                credential: "no spaces"
+            """)
+        assert found[0] == ("s.yaml:6: subscription 'a': unknown enricher "
+                            "'flavour'; known enrichers: server")
+        assert found[1].startswith("s.yaml:9: subscription 'b': enrich: ")
+        assert found[2].startswith("s.yaml:12: subscription 'c': "
+                                   'credential: ')
+        assert len(found) == 3
