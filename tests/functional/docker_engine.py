@@ -72,9 +72,11 @@ def no_leftover_containers(request):
         runner = request.getfixturevalue('runner')
         for function in runner.prepared:
             runner.pool.drop(function.sha256)
-    ours = [c.name for c in engine.containers.list(
+    # The engine's list alone (no inspect of each): another run's
+    # container may go between the list and an inspect.
+    ours = [c['Names'] for c in engine.api.containers(
         all=True, filters={'label': LABEL})
-        if c.labels.get(LABEL, '').startswith(f'ft-{NONCE}')]
+        if (c.get('Labels') or {}).get(LABEL, '').startswith(f'ft-{NONCE}')]
     assert ours == [], 'containers left behind'
 
 
