@@ -10,6 +10,7 @@ application credentials, trusts, catalog entries) and deletes it all in
 
 import os
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 from keystoneauth1 import exceptions as ks_exc
@@ -125,6 +126,20 @@ class Cloud:
         return self._make('endpoint', {
             'service_id': service['id'], 'interface': 'public',
             'region_id': region['id'], 'url': url})
+
+    def token_checker(self) -> Callable[[str], bool]:
+        """A check of X-Auth-Token values against this Keystone, for a
+        fake service (each valid token asked once)."""
+        valid: set[str] = set()
+
+        def validate(token: str) -> bool:
+            if token not in valid and self.admin.get(
+                    URL + '/auth/tokens', raise_exc=False,
+                    headers={'X-Subject-Token': token}).status_code == 200:
+                valid.add(token)
+            return token in valid
+
+        return validate
 
     def revoke(self, token: str) -> None:
         self.admin.request(URL + '/auth/tokens', 'DELETE',

@@ -40,16 +40,7 @@ def cloud():
 
 @pytest.fixture(scope='module')
 def module_nova(cloud):
-    valid: set[str] = set()
-
-    def validate(token):
-        if token not in valid and cloud.admin.get(
-                keystone.URL + '/auth/tokens', raise_exc=False,
-                headers={'X-Subject-Token': token}).status_code == 200:
-            valid.add(token)
-        return token in valid
-
-    fake = FakeNova(validate).start()
+    fake = FakeNova(cloud.token_checker()).start()
     yield fake
     fake.stop()
 
