@@ -69,6 +69,10 @@ __all__ = ['BRIDGE_LABEL', 'DEADLINE_LABEL', 'EXECUTION_LABEL', 'LABEL',
 
 LOG = logging.getLogger(__name__)
 
+#: Seconds a retired container's streams get to end once it is killed
+#: (at once, normally) before its connection is closed regardless.
+RETIRE_GRACE = 10
+
 #: the least memory (MiB) a container is given: below it, no runtime
 #: starts, and 0 would mean no limit at all to the engine
 MIN_MEMORY_MB = 16
@@ -239,6 +243,18 @@ class DockerRunner(base.Runner):
         return entrypoint
 
     def _retire(self, session: Session) -> None:
+        # Killed while its output is still being read, and only then
+        # disconnected: a container still writing (an endless stream, a
+        # result past the bound) whose attach connection is closed first
+        # blocks on a pipe nobody drains, and dockerd 20.10 then hangs on
+        # removing it, holding the container's lock for minutes.
+        if not session.ended:
+            try:
+                session.kill()
+            except docker_errors.APIError as exc:
+                LOG.debug('Cannot kill container %s: %s',
+                          session.container[:12], exc)
+            session.wait_ended(RETIRE_GRACE)
         session.close()
         _containers.remove(session.api, session.container,
                            f'container of {session.key[0]}:{session.key[1]}')
