@@ -93,7 +93,7 @@ targets = nova:{topic}
             if bridge.process is not None:
                 bridge.signal(signal.SIGCONT)
             bridge.stop()
-        rabbit.delete_queues([f'{pool}.nova'])
+        rabbit.delete_queues([f'{pool}.nova', f'{topic}.info'])
         with admin.connect() as conn:
             conn.execute(sa.text(f'DROP DATABASE IF EXISTS {name} '
                                  'WITH (FORCE)'))

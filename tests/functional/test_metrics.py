@@ -100,7 +100,9 @@ subscriptions:
         health = requests.get(url + '/healthz', timeout=30)
     finally:
         bridge.stop()
-        rabbit.delete_queues([f'{bridge.pool}.nova', f'{bridge.pool}.swift'])
+        # ...and the <topic>.info queue the Notifier declared on sending.
+        rabbit.delete_queues([f'{bridge.pool}.nova', f'{bridge.pool}.swift',
+                              f'{topic}.info'])
 
     assert by_labels(samples, 'pratai_notifications_received_total') == {
         (('event_type', CREATED), ('source', 'nova')): 5,

@@ -131,7 +131,8 @@ subscriptions:
         health = requests.get(f'http://127.0.0.1:{port}/healthz', timeout=30)
     finally:
         bridge.stop()
-        rabbit.delete_queues([f'{bridge.pool}.nova'])
+        # ...and the <topic>.info queue the Notifier declared on sending.
+        rabbit.delete_queues([f'{bridge.pool}.nova', f'{topic}.info'])
         bridge.manage('function', 'delete', f'echo-{NONCE}', check=False)
     assert len(found) == 3
     # One at a time: the first starts a container, the next two reuse it.

@@ -154,7 +154,8 @@ subscriptions:
         journal.stop()
         for bridge in bridges:
             bridge.stop()
-        rabbit.delete_queues([f'{pool}.nova'])
+        # ...and the <topic>.info queue the Notifier declared on sending.
+        rabbit.delete_queues([f'{pool}.nova', f'{topic}.info'])
 
     # Every notification journaled once, every match one execution, each
     # succeeded; nothing pending, running or failed.
