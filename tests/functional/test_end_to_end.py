@@ -260,13 +260,16 @@ def test_failures_end_failed_timeout_and_oom(loop, publisher):
     # The daemon goes on: another event still runs a function.
     _publish(publisher, 'nova-versioned/instance-create-end.json',
              'nova', 'versioned_notifications')
-    assert _finished(bridge, 'instance-up')['status'] == 'succeeded'
+    up = _finished(bridge, 'instance-up')
+    assert up['status'] == 'succeeded'
     assert bridge.process.poll() is None
     # What failed was retired; only the succeeding echo's container is
-    # left, warm, for the next event.
+    # left, warm, for the next event. Containers carry the bridge's id
+    # (host:pid:token), which its executions keep as their owner.
+    assert up['owner'].startswith(
+        f'{socket.gethostname()}:{bridge.process.pid}:')
     containers = docker.from_env().containers.list(all=True, filters={
-        'label': f'pratai.bridge={socket.gethostname()}:'
-                 f'{bridge.process.pid}'})
+        'label': f'pratai.bridge={up["owner"]}'})
     assert [(c.labels['pratai.function'], c.labels.get('pratai.warm'),
              c.status) for c in containers] == [('echo', '1', 'running')]
 
