@@ -52,7 +52,6 @@ guard takes a lock of its own. Gauges that are read rather than pushed
 """
 
 import collections
-import datetime
 import logging
 import threading
 import time
@@ -67,6 +66,8 @@ from prometheus_client import CollectorRegistry
 from prometheus_client import Counter
 from prometheus_client import Gauge
 from prometheus_client import Histogram
+
+from pratai_bridge.events import _time
 
 __all__ = ['CONTENT_TYPE', 'MAX_LABEL_VALUES', 'OTHER', 'Metrics']
 
@@ -329,12 +330,6 @@ def _by_kind(items: Iterable[Received]) -> collections.Counter[
 
 
 def _epoch(timestamp: str | None) -> float | None:
-    """Epoch seconds of an ISO 8601 time (naive means UTC); None if not
-    one."""
-    try:
-        when = datetime.datetime.fromisoformat(timestamp or '')
-    except ValueError:
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=datetime.UTC)
-    return when.timestamp()
+    """Epoch seconds of an event's timestamp; None if it is not one."""
+    when = _time.parse(timestamp)
+    return None if when is None else when.timestamp()
